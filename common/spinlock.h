@@ -1,0 +1,26 @@
+/* A test-and-set lock for short runtime critical sections. The runtime cannot use
+ * futex-backed locks for its own bookkeeping because the LibOS implements futex. */
+#ifndef COMMON_SPINLOCK_H
+#define COMMON_SPINLOCK_H
+
+typedef struct {
+    volatile int locked;
+} spinlock_t;
+
+#define SPINLOCK_INIT {0}
+
+static inline void spin_lock(spinlock_t *l) {
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+            __builtin_ia32_pause();
+}
+
+static inline int spin_trylock(spinlock_t *l) {
+    return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+}
+
+static inline void spin_unlock(spinlock_t *l) {
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+#endif

@@ -1,0 +1,54 @@
+/* Interim weak definitions so the core links before the memory and files layers land;
+ * each is overridden by the real definition. To be deleted once those layers are in. */
+#include "libos/libos.h"
+#include "libos/memory.h"
+#include "libos/uaccess.h"
+#include "libos/fd.h"
+#include "pal/pal.h"
+#include "pal/direct/host.h"
+#include "common/string.h"
+
+#define WEAK __attribute__((weak))
+
+WEAK long mount_add(const char *v, const char *h) { return 0; }
+WEAK long fs_set_cwd(const char *v) { return 0; }
+WEAK void fs_set_exe_path(const char *v) {}
+WEAK long path_resolve(int dirfd, const char *path, char *out, size_t size) {
+    str_copy(out, path, size);
+    return 0;
+}
+WEAK long mount_translate(const char *v, char *out, size_t size) {
+    str_copy(out, v, size);
+    return 0;
+}
+WEAK void fd_init_std(void) {}
+WEAK bool uaccess_ok(const void *addr, size_t len, bool write) { return (uintptr_t)addr >= 4096; }
+WEAK long pal_open(const char *path, int flags, int mode) {
+    return host_syscall4(__NR_openat, -100, path, flags, mode);
+}
+WEAK long pal_fstat(int h, struct stat *st) { return host_syscall2(__NR_fstat, h, st); }
+WEAK long pal_stat(const char *path, struct stat *st, bool follow) {
+    return host_syscall4(__NR_newfstatat, -100, path, st, follow ? 0 : 0x100);
+}
+WEAK long pal_pread(int h, void *buf, size_t n, uint64_t off) {
+    return host_syscall4(__NR_pread64, h, buf, n, off);
+}
+WEAK long pal_write(int h, const void *buf, size_t n) { return host_syscall3(__NR_write, h, buf, n); }
+WEAK long pal_close(int h) { return host_syscall1(__NR_close, h); }
+WEAK long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handle,
+                            uint64_t offset, const char *name) {
+    return pal_mem_map((void *)addr, len, prot,
+                       (flags & LIBOS_MAP_FIXED ? PAL_MAP_FIXED : 0) |
+                           (flags & LIBOS_MAP_SHARED ? PAL_MAP_SHARED : 0),
+                       handle, offset);
+}
+WEAK long libos_mem_protect_app(uint64_t addr, size_t len, int prot) {
+    return pal_mem_protect((void *)addr, len, prot);
+}
+WEAK void *libos_mem_map_runtime(size_t len) {
+    long r = pal_mem_map(NULL, len, PAL_PROT_READ | PAL_PROT_WRITE, 0, -1, 0);
+    return r < 0 ? NULL : (void *)r;
+}
+WEAK void libos_mem_unmap_runtime(void *addr, size_t len) { pal_mem_unmap(addr, len); }
+WEAK void libos_memory_init(void) {}
+WEAK void libos_brk_init(uint64_t start, uint64_t max) {}

@@ -1,0 +1,83 @@
+/* The one dispatcher: both ways into the LibOS end here, over one table built from the
+ * SYSCALL() definitions of every family file. */
+#include "libos/syscall.h"
+#include "libos/libos.h"
+#include "pal/pal.h"
+#include "common/log.h"
+#include "common/string.h"
+
+#define SYSCALL_TABLE_SIZE 512
+
+extern const struct syscall_desc __start_libos_syscalls[] __attribute__((visibility("hidden")));
+extern const struct syscall_desc __stop_libos_syscalls[] __attribute__((visibility("hidden")));
+
+static const struct syscall_desc *g_table[SYSCALL_TABLE_SIZE];
+static uint8_t g_unknown_logged[SYSCALL_TABLE_SIZE];
+struct libos_syscall_stats g_syscall_stats;
+
+void libos_syscall_table_init(void) {
+    for (const struct syscall_desc *d = __start_libos_syscalls; d < __stop_libos_syscalls; d++)
+        if (d->nr >= 0 && d->nr < SYSCALL_TABLE_SIZE)
+            g_table[d->nr] = d;
+}
+
+const struct syscall_desc *syscall_lookup(long nr) {
+    return nr >= 0 && nr < SYSCALL_TABLE_SIZE ? g_table[nr] : NULL;
+}
+
+const char *syscall_name(long nr) {
+    const struct syscall_desc *d = syscall_lookup(nr);
+    return d ? d->name : libos_unsupported_syscall_name(nr);
+}
+
+static void trace_syscall(long nr, const struct syscall_args *args, long result) {
+    const char *name = syscall_name(nr);
+    if (result < 0 && result > -4096)
+        log_raw("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = -1 %s (%ld)\n",
+                libos_current_tid(), name ? name : "?", args->arg[0], args->arg[1], args->arg[2],
+                args->arg[3], args->arg[4], args->arg[5], libos_errno_name(-result), result);
+    else
+        log_raw("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %#lx\n", libos_current_tid(),
+                name ? name : "?", args->arg[0], args->arg[1], args->arg[2], args->arg[3],
+                args->arg[4], args->arg[5], result);
+}
+
+long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
+    const struct syscall_desc *d = syscall_lookup(nr);
+    long result;
+    if (nr >= 0 && nr < SYSCALL_TABLE_SIZE)
+        __atomic_fetch_add(&g_syscall_stats.count[nr], 1, __ATOMIC_RELAXED);
+    if (!d) {
+        if (nr >= 0 && nr < SYSCALL_TABLE_SIZE && !g_unknown_logged[nr]) {
+            g_unknown_logged[nr] = 1;
+            const char *name = libos_unsupported_syscall_name(nr);
+            log_warning("unsupported syscall %s (%ld), returning ENOSYS", name ? name : "?", nr);
+        }
+        result = -ENOSYS;
+    } else {
+        uint64_t host_calls_before = pal_tcb()->host_calls;
+        result = d->handler(args);
+        if (nr < SYSCALL_TABLE_SIZE)
+            __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
+                               pal_tcb()->host_calls - host_calls_before, __ATOMIC_RELAXED);
+    }
+    if (g_log_level >= LOG_TRACE)
+        trace_syscall(nr, args, result);
+    return result;
+}
+
+/* Called by libos_syscall_entry with the app registers in the control block. */
+void libos_handle_syscall(void) {
+    struct pal_context *ctx = &pal_tcb()->app;
+    struct syscall_args args = {{(long)ctx->rdi, (long)ctx->rsi, (long)ctx->rdx, (long)ctx->r10,
+                                 (long)ctx->r8, (long)ctx->r9}};
+    long nr = (long)ctx->syscall_nr;
+    long result = libos_syscall_dispatch(nr, &args);
+    /* Handlers that replace the whole context (rt_sigreturn, a new thread) say so. */
+    if (libos_context_replaced())
+        return;
+    ctx->rax = (uint64_t)result;
+    /* What the syscall instruction leaves behind natively. */
+    ctx->rcx = ctx->rip;
+    ctx->r11 = ctx->rflags;
+}

@@ -1,0 +1,70 @@
+/* Entry from app code into the LibOS and the way back. On entry the PAL (catch) or a
+ * patched site's trampoline has saved the app registers in the thread control block
+ * (%gs:PAL_TCB_APP) and switched to the LibOS stack. */
+
+#define APP 32
+#define RAX (APP + 0)
+#define RBX (APP + 8)
+#define RCX (APP + 16)
+#define RDX (APP + 24)
+#define RSI (APP + 32)
+#define RDI (APP + 40)
+#define RBP (APP + 48)
+#define RSP (APP + 56)
+#define R8 (APP + 64)
+#define R9 (APP + 72)
+#define R10 (APP + 80)
+#define R11 (APP + 88)
+#define R12 (APP + 96)
+#define R13 (APP + 104)
+#define R14 (APP + 112)
+#define R15 (APP + 120)
+#define RIP (APP + 128)
+#define RFLAGS (APP + 136)
+#define IN_RUNTIME 16
+#define LIBOS_STACK_TOP 8
+
+    .text
+    .globl libos_syscall_entry
+    .hidden libos_syscall_entry
+    .type libos_syscall_entry, @function
+libos_syscall_entry:
+    mov %gs:LIBOS_STACK_TOP, %rsp
+    xor %ebp, %ebp
+    call libos_handle_syscall
+    jmp libos_return_to_app
+    .size libos_syscall_entry, . - libos_syscall_entry
+
+/* Restores every app register from the control block and resumes the app. Flags are set
+ * first (popfq needs a stack, and the LibOS stack is still ours); nothing after that may
+ * touch them, and the final jump reads its target through %gs so no register is lost. */
+    .globl libos_return_to_app
+    .hidden libos_return_to_app
+    .type libos_return_to_app, @function
+libos_return_to_app:
+    mov %gs:LIBOS_STACK_TOP, %rsp
+    pushq %gs:RFLAGS
+    popfq
+    mov %gs:RAX, %rax
+    mov %gs:RBX, %rbx
+    mov %gs:RCX, %rcx
+    mov %gs:RDX, %rdx
+    mov %gs:RSI, %rsi
+    mov %gs:RDI, %rdi
+    mov %gs:RBP, %rbp
+    mov %gs:R8, %r8
+    mov %gs:R9, %r9
+    mov %gs:R10, %r10
+    mov %gs:R11, %r11
+    mov %gs:R12, %r12
+    mov %gs:R13, %r13
+    mov %gs:R14, %r14
+    mov %gs:R15, %r15
+    movq $0, %gs:IN_RUNTIME
+    mov %gs:RSP, %rsp
+    jmp *%gs:RIP
+    .globl libos_return_to_app_end
+    .hidden libos_return_to_app_end
+libos_return_to_app_end:
+    .size libos_return_to_app, . - libos_return_to_app
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,38 @@
+/* The end of the app: the --stats tables, then the host process exit. */
+#include "libos/libos.h"
+#include "libos/syscall.h"
+#include "common/log.h"
+#include "pal/pal.h"
+
+void libos_print_stats(void) {
+    const struct pal_stats *ps = pal_stats();
+    uint64_t total = 0;
+    for (int nr = 0; nr < 512; nr++)
+        total += g_syscall_stats.count[nr];
+    log_raw("enclos stats\n");
+    log_raw("  %-24s %12s %12s\n", "syscall", "calls", "host calls");
+    for (int nr = 0; nr < 512; nr++) {
+        if (!g_syscall_stats.count[nr])
+            continue;
+        const char *name = syscall_name(nr);
+        log_raw("  %-24s %12lu %12lu\n", name ? name : "?", (unsigned long)g_syscall_stats.count[nr],
+                (unsigned long)g_syscall_stats.host_calls[nr]);
+    }
+    log_raw("  %-24s %12lu\n", "total", (unsigned long)total);
+    log_raw("  paths: kernel catch %lu, patched sites %lu\n", (unsigned long)ps->caught_syscalls,
+            (unsigned long)(total >= ps->caught_syscalls ? total - ps->caught_syscalls : 0));
+    log_raw("  host calls: %lu (memory calls %lu)\n", (unsigned long)ps->host_calls,
+            (unsigned long)ps->mem_calls);
+}
+
+__attribute__((noreturn)) void libos_exit_process(int status) {
+    if (g_libos_config.stats)
+        libos_print_stats();
+    pal_process_exit(status);
+}
+
+__attribute__((noreturn)) void libos_die_of_signal(int sig) {
+    if (g_libos_config.stats)
+        libos_print_stats();
+    pal_process_die_of_signal(sig);
+}

@@ -1,0 +1,45 @@
+/* LibOS start: the PAL calls libos_start once the main thread's control block exists. */
+#include "libos/libos.h"
+#include "libos/memory.h"
+#include "loader/loader.h"
+#include "common/alloc.h"
+#include "common/log.h"
+#include "pal/pal.h"
+
+struct libos_config g_libos_config;
+
+static void *heap_pages(size_t len) {
+    return libos_mem_map_runtime(len);
+}
+
+static void heap_unmap(void *addr, size_t len) {
+    libos_mem_unmap_runtime(addr, len);
+}
+
+static void app_fault(int sig, int code, uint64_t addr, const struct pal_context *ctx) {
+    /* App signal delivery is not there yet: the process ends as the signal would. */
+    log_debug("app fault: signal %d code %d addr %#lx rip %#lx", sig, code, (unsigned long)addr,
+              (unsigned long)ctx->rip);
+}
+
+__attribute__((noreturn)) void libos_start(const struct pal_host_info *info) {
+    static const struct alloc_page_source source = {heap_pages, heap_unmap};
+    static const struct pal_upcalls upcalls = {
+        .syscall_entry = libos_syscall_entry,
+        .app_fault = app_fault,
+    };
+    pal_register_upcalls(&upcalls);
+    libos_syscall_table_init();
+    libos_memory_init();
+    alloc_init(&source);
+    loader_main(info->argc, info->argv, info->envp);
+    long r = pal_catch_enable(g_libos_config.catch_kind);
+    if (r < 0) {
+        log_error("cannot enable the kernel syscall catch (%s, error %ld); this host kernel needs "
+                  "Syscall User Dispatch (Linux 5.11+) or seccomp; try --catch=seccomp",
+                  g_libos_config.catch_kind == PAL_CATCH_SUD ? "Syscall User Dispatch" : "seccomp",
+                  -r);
+        pal_process_exit(EXIT_ENCLOS_FAILURE);
+    }
+    libos_return_to_app();
+}

@@ -1,0 +1,51 @@
+/* LibOS-wide state and helpers shared by the syscall families. */
+#ifndef LIBOS_LIBOS_H
+#define LIBOS_LIBOS_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "pal/pal.h"
+
+/* What the loader decided from the command line and the manifest. */
+struct libos_config {
+    bool stats;                 /* --stats: print the tables at exit */
+    uint64_t stack_size;        /* sys.stack.size */
+    uint64_t brk_max_size;      /* sys.brk.max_size */
+    uint64_t max_threads;       /* sgx.max_threads, 0 = unlimited */
+    enum pal_catch_kind catch_kind;
+};
+
+extern struct libos_config g_libos_config;
+
+struct libos_syscall_stats {
+    uint64_t count[512];
+    uint64_t host_calls[512]; /* host calls made while handling each syscall */
+};
+extern struct libos_syscall_stats g_syscall_stats;
+
+void libos_syscall_table_init(void);
+/* Name of a syscall number from the host's list, also for ones the LibOS lacks. */
+const char *libos_unsupported_syscall_name(long nr);
+const char *libos_errno_name(long err);
+
+int libos_current_tid(void);
+long libos_pid(void);
+
+/* Set by a handler that rewrote the whole app context (so rax must not be overwritten). */
+bool libos_context_replaced(void);
+void libos_mark_context_replaced(void);
+/* set_tid_address: the word cleared (and futex-woken) when the thread exits. */
+void libos_set_clear_child_tid(int *addr);
+
+/* Ends the whole app: prints --stats and exits the process with status. */
+__attribute__((noreturn)) void libos_exit_process(int status);
+__attribute__((noreturn)) void libos_die_of_signal(int sig);
+
+/* Starts app code with the registers in pal_tcb()->app; does not return. */
+__attribute__((noreturn)) void libos_return_to_app(void);
+void libos_syscall_entry(void);
+
+void libos_print_stats(void);
+
+#endif

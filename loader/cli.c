@@ -1,0 +1,138 @@
+/* The command line of enclos: `enclos run [OPTIONS] PROGRAM [ARGS...]`. */
+#include "loader/loader.h"
+#include "loader/cli.h"
+#include "libos/libos.h"
+#include "libos/syscall.h"
+#include "pal/pal.h"
+#include "common/fmt.h"
+#include "common/log.h"
+#include "common/string.h"
+#include <stdarg.h>
+
+static const char g_usage[] =
+    "Usage: enclos run [OPTIONS] PROGRAM [ARGS...]\n"
+    "       enclos run [OPTIONS] -m APP.manifest.toml [ARGS...]\n"
+    "       enclos --list-syscalls | --help | --version\n"
+    "\n"
+    "Runs an unmodified static x86-64 Linux program under the enclos library OS: every\n"
+    "syscall of the program is handled by the LibOS, which reaches the host only through\n"
+    "its platform layer (PAL).\n"
+    "\n"
+    "Without -m, a built-in manifest applies: the host filesystem is visible as it is, the\n"
+    "current directory is kept and the environment is passed through.\n"
+    "\n"
+    "Options of run:\n"
+    "  -m, --manifest=FILE     run what the manifest FILE describes (docs/manifest.md);\n"
+    "                          ARGS, if given, replace loader.argv[1:]\n"
+    "  --log-level=LEVEL       error, warning (default), info, debug or trace\n"
+    "                          (trace prints every syscall with its arguments and result)\n"
+    "  --stats                 print a table at exit: syscalls by name and by path taken,\n"
+    "                          host calls made\n"
+    "  --catch=sud|seccomp     kernel mechanism that traps syscalls the LibOS did not\n"
+    "                          patch (default: sud, Syscall User Dispatch)\n"
+    "  -h, --help              print this help\n"
+    "\n"
+    "Exit status: the program's own; 128+N when it dies of signal N; 125 when enclos itself\n"
+    "fails (bad manifest, unreadable or non-ELF program, unsupported ELF); 127 when PROGRAM\n"
+    "does not exist.\n";
+
+__attribute__((noreturn)) void loader_fail(int status, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    log_raw("enclos: %s\n", buf);
+    pal_process_exit(status);
+}
+
+static void print_out(const char *s) {
+    /* --help and --list-syscalls go to stdout, like any program's help. */
+    pal_write(1, s, strlen(s));
+}
+
+static void list_syscalls(void) {
+    static const char *const levels[] = {"full", "partial", "stub"};
+    char line[128];
+    for (long nr = 0; nr < 512; nr++) {
+        const struct syscall_desc *d = syscall_lookup(nr);
+        if (!d)
+            continue;
+        fmt_snprintf(line, sizeof(line), "%ld\t%s\t%s\n", nr, d->name, levels[d->support]);
+        print_out(line);
+    }
+}
+
+static const char *option_value(const char *arg, const char *name) {
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) == 0 && arg[n] == '=')
+        return arg + n + 1;
+    return NULL;
+}
+
+void cli_parse(int argc, char **argv, struct cli_options *opt) {
+    memset(opt, 0, sizeof(*opt));
+    opt->log_level = -1;
+    if (argc < 2)
+        loader_fail(EXIT_ENCLOS_FAILURE, "missing command; try 'enclos --help'");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        print_out(g_usage);
+        pal_process_exit(0);
+    }
+    if (!strcmp(cmd, "--version")) {
+        print_out("enclos " ENCLOS_VERSION "\n");
+        pal_process_exit(0);
+    }
+    if (!strcmp(cmd, "--list-syscalls")) {
+        list_syscalls();
+        pal_process_exit(0);
+    }
+    if (strcmp(cmd, "run") != 0)
+        loader_fail(EXIT_ENCLOS_FAILURE, "unknown command '%s'; try 'enclos --help'", cmd);
+    int i = 2;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v;
+        if (a[0] != '-')
+            break;
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_out(g_usage);
+            pal_process_exit(0);
+        } else if (!strcmp(a, "--stats")) {
+            opt->stats = true;
+        } else if ((v = option_value(a, "--log-level"))) {
+            int level = log_level_from_name(v);
+            if (level < 0)
+                loader_fail(EXIT_ENCLOS_FAILURE,
+                            "--log-level: unknown level '%s' (use error, warning, info, debug or "
+                            "trace)",
+                            v);
+            opt->log_level = level;
+        } else if ((v = option_value(a, "--catch"))) {
+            if (!strcmp(v, "sud"))
+                opt->catch_kind = PAL_CATCH_SUD;
+            else if (!strcmp(v, "seccomp"))
+                opt->catch_kind = PAL_CATCH_SECCOMP;
+            else
+                loader_fail(EXIT_ENCLOS_FAILURE, "--catch: unknown mechanism '%s' (use sud or seccomp)",
+                            v);
+        } else if (!strcmp(a, "-m") || !strcmp(a, "--manifest")) {
+            if (i + 1 >= argc)
+                loader_fail(EXIT_ENCLOS_FAILURE, "%s needs a manifest file", a);
+            opt->manifest = argv[++i];
+        } else if ((v = option_value(a, "--manifest"))) {
+            opt->manifest = v;
+        } else {
+            loader_fail(EXIT_ENCLOS_FAILURE, "unknown option '%s'; try 'enclos --help'", a);
+        }
+    }
+    opt->app_argc = argc - i;
+    opt->app_argv = argv + i;
+    if (!opt->manifest && opt->app_argc == 0)
+        loader_fail(EXIT_ENCLOS_FAILURE, "missing PROGRAM; try 'enclos --help'");
+}

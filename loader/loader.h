@@ -1,0 +1,34 @@
+/* The loader: reads the command line and the manifest, maps the app's ELF image, builds
+ * its initial stack, and leaves the registers to start it in pal_tcb()->app. */
+#ifndef LOADER_LOADER_H
+#define LOADER_LOADER_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "common/elf_check.h"
+
+/* Exit statuses of enclos itself, as the CLI documents them. */
+#define EXIT_ENCLOS_FAILURE 125
+#define EXIT_PROGRAM_NOT_FOUND 127
+
+/* Loads the program at host_path; fills info and the load bias. Prints one clear line and
+ * exits 125/127 on failure. */
+struct loaded_image {
+    struct elf_info elf;
+    uint64_t bias;      /* added to every vaddr (0 for non-PIE) */
+    uint64_t brk_start; /* page-aligned end of the highest segment */
+};
+
+void loader_load_elf(const char *host_path, const char *display_name, struct loaded_image *img);
+
+/* Builds the initial stack (argv, envp, auxv) and returns the app's starting rsp. */
+uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **argv, char **envp,
+                            const char *execfn, uint64_t stack_size);
+
+__attribute__((noreturn)) void loader_fail(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parses the command line and manifest, loads the app, and prepares its entry. */
+void loader_main(int argc, char **argv, char **envp);
+
+#endif

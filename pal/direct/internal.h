@@ -1,0 +1,54 @@
+/* Internals shared by the files of the direct PAL. */
+#ifndef PAL_DIRECT_INTERNAL_H
+#define PAL_DIRECT_INTERNAL_H
+
+#include "pal/pal.h"
+#include "pal/direct/host.h"
+#include <asm/sigcontext.h>
+#include <asm/siginfo.h>
+
+/* The kernel's x86-64 ucontext as a signal handler receives it. */
+struct host_ucontext {
+    unsigned long uc_flags;
+    struct host_ucontext *uc_link;
+    struct {
+        void *ss_sp;
+        int ss_flags;
+        unsigned long ss_size;
+    } uc_stack;
+    struct sigcontext uc_mcontext;
+    uint64_t uc_sigmask;
+};
+
+struct host_sigaction {
+    void *handler;
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+#define HOST_SA_SIGINFO 0x4
+#define HOST_SA_ONSTACK 0x08000000
+#define HOST_SA_RESTORER 0x04000000
+#define HOST_SA_NODEFER 0x40000000
+
+extern char pal_gate_start[], pal_gate_end[];
+extern uint64_t g_pal_host_calls;
+extern struct pal_upcalls g_pal_upcalls;
+extern struct pal_host_info g_pal_host_info;
+extern struct pal_stats g_pal_stats;
+extern int g_pal_log_fd;
+
+void pal_gate_sigreturn(void);
+long pal_gate_set_gs(void *base);
+
+/* Allocates and installs the thread control block for the calling host thread, with its
+ * LibOS stack and host signal stack. */
+struct pal_tcb *pal_thread_setup_current(void);
+long pal_set_host_signal(int sig, void (*handler)(int, siginfo_t *, void *));
+void pal_signals_init(void);
+void pal_context_from_host(struct pal_context *c, const struct sigcontext *m);
+void pal_time_init(void *vdso_base);
+__attribute__((noreturn)) void pal_fatal(const char *what, long err);
+
+#endif

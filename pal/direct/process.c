@@ -1,0 +1,74 @@
+/* Process-wide host facts and the ways the process ends. */
+#include "pal/direct/internal.h"
+#include <linux/signal.h>
+
+__attribute__((noreturn)) void pal_process_exit(int status) {
+    for (;;)
+        host_syscall1(__NR_exit_group, status);
+}
+
+__attribute__((noreturn)) void pal_process_die_of_signal(int sig) {
+    /* Let the host deliver sig with its default action, so the parent sees exactly what it
+     * would see natively (a signal death, a core for SIGSEGV...). */
+    struct host_sigaction dfl = {.handler = SIG_DFL};
+    host_syscall4(__NR_rt_sigaction, sig, &dfl, 0, 8);
+    uint64_t set = 1ULL << (sig - 1);
+    host_syscall4(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, 0, 8);
+    host_syscall3(__NR_tgkill, host_syscall0(__NR_getpid), host_syscall0(__NR_gettid), sig);
+    pal_process_exit(128 + sig);
+}
+
+long pal_host_pid(void) {
+    return host_syscall0(__NR_getpid);
+}
+
+long pal_host_tid(void) {
+    return host_syscall0(__NR_gettid);
+}
+
+long pal_host_ids(unsigned ids[6]) {
+    long r = host_syscall3(__NR_getresuid, &ids[0], &ids[1], &ids[2]);
+    if (r < 0)
+        return r;
+    return host_syscall3(__NR_getresgid, &ids[3], &ids[4], &ids[5]);
+}
+
+long pal_host_getgroups(int n, unsigned *groups) {
+    return host_syscall2(__NR_getgroups, n, groups);
+}
+
+long pal_host_uname(void *utsname) {
+    return host_syscall1(__NR_uname, utsname);
+}
+
+long pal_host_rlimit(int resource, const void *new_limit, void *old_limit) {
+    return host_syscall4(__NR_prlimit64, 0, resource, new_limit, old_limit);
+}
+
+long pal_host_sysinfo(void *info) {
+    return host_syscall1(__NR_sysinfo, info);
+}
+
+long pal_host_umask(int mask) {
+    return host_syscall1(__NR_umask, mask);
+}
+
+long pal_host_getcwd(char *buf, size_t size) {
+    return host_syscall2(__NR_getcwd, buf, size);
+}
+
+long pal_sched_getaffinity(void *mask, size_t size) {
+    return host_syscall3(__NR_sched_getaffinity, 0, size, mask);
+}
+
+long pal_host_ppid(void) {
+    return host_syscall0(__NR_getppid);
+}
+
+long pal_host_pgid(int pid) {
+    return host_syscall1(__NR_getpgid, pid);
+}
+
+long pal_host_sid(int pid) {
+    return host_syscall1(__NR_getsid, pid);
+}

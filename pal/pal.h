@@ -1,0 +1,212 @@
+/* The PAL ABI: everything the LibOS needs from the host, and the only way down to it.
+ *
+ * Conventions: calls return a non-negative result or a negated Linux errno, so the LibOS
+ * can hand the value to the app unchanged. A "handle" is a host object reference owned by
+ * the PAL (a host fd in the direct PAL). Paths given to the PAL are host paths; the LibOS
+ * has already translated them through its mounts. */
+#ifndef PAL_PAL_H
+#define PAL_PAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+struct iovec;
+struct pollfd;
+struct stat;
+struct statx;
+struct __kernel_timespec;
+
+/* ---- Per-thread control block, reached through %gs -------------------------------- */
+
+/* Register state of app code at an entry into the LibOS (syscall or interruption). */
+struct pal_context {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags;
+    uint64_t syscall_nr; /* the syscall number at a syscall entry */
+    void *fpstate;       /* app's saved FPU/XSAVE area at an interruption, or NULL */
+};
+
+struct pal_tcb {
+    struct pal_tcb *self;      /* %gs:0, so C code can find the block */
+    void *libos_stack_top;     /* %gs:8, entry stubs switch to it */
+    uint64_t in_runtime;       /* %gs:16, nonzero while LibOS/PAL code runs */
+    uint64_t scratch;          /* %gs:24, one register spill for entry stubs */
+    struct pal_context app;    /* %gs:32, app registers saved at entry */
+    uint64_t host_calls;       /* %gs:192, host syscalls made by this thread */
+    void *libos_thread;        /* the LibOS's per-thread state */
+    int host_tid;
+    void *host_altstack;       /* host signal stack base and size */
+    size_t host_altstack_size;
+    void *libos_stack_base;
+    size_t libos_stack_size;
+};
+
+#define PAL_TCB_LIBOS_STACK_TOP 8
+#define PAL_TCB_IN_RUNTIME 16
+#define PAL_TCB_SCRATCH 24
+#define PAL_TCB_APP 32
+#define PAL_TCB_HOST_CALLS 192
+
+_Static_assert(__builtin_offsetof(struct pal_tcb, host_calls) == PAL_TCB_HOST_CALLS,
+               "entry stubs hard-code the control block layout");
+
+static inline struct pal_tcb *pal_tcb(void) {
+    struct pal_tcb *t;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(t));
+    return t;
+}
+
+/* ---- Start-up and upcalls ---------------------------------------------------------- */
+
+/* What the PAL learned from the host at start, handed to the LibOS. */
+struct pal_host_info {
+    int argc;
+    char **argv;
+    char **envp;
+    uint64_t *auxv;          /* the runtime's own auxv from the host */
+    void *vdso_base;         /* host vDSO image (AT_SYSINFO_EHDR) */
+    uint64_t hwcap, hwcap2;
+    uint64_t clock_ticks;
+    const char *platform;
+    unsigned cpu_count;      /* CPUs in the host affinity set */
+    uint64_t mem_total;      /* bytes of host RAM */
+    void *runtime_base;      /* where the runtime image was loaded, and its extent */
+    size_t runtime_size;
+};
+
+/* The LibOS registers these at start. The syscall entry is where both ways into the
+ * LibOS (patched sites and the kernel catch) arrive, with the app registers already
+ * saved in pal_tcb()->app and the LibOS stack active. */
+struct pal_upcalls {
+    void (*syscall_entry)(void); /* assembly stub; never returns to the PAL */
+    /* A hardware fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) in app code. Returning
+     * means the LibOS did not take it, and the process ends as the signal would. */
+    void (*app_fault)(int sig, int code, uint64_t addr, const struct pal_context *ctx);
+};
+
+void pal_register_upcalls(const struct pal_upcalls *upcalls);
+const struct pal_host_info *pal_host_info(void);
+
+/* ---- Kernel catch ------------------------------------------------------------------ */
+
+enum pal_catch_kind { PAL_CATCH_SUD, PAL_CATCH_SECCOMP };
+/* Arms the kernel-level catch: from now on every syscall instruction outside the PAL gate
+ * traps into the LibOS syscall entry. */
+long pal_catch_enable(enum pal_catch_kind kind);
+
+/* ---- Memory ------------------------------------------------------------------------ */
+
+#define PAL_PROT_READ 1
+#define PAL_PROT_WRITE 2
+#define PAL_PROT_EXEC 4
+
+#define PAL_MAP_SHARED 0x1    /* share with the file (else private copy-on-write) */
+#define PAL_MAP_FIXED 0x2     /* replace whatever is at addr */
+#define PAL_MAP_NORESERVE 0x4
+#define PAL_MAP_NOREPLACE 0x8 /* at addr exactly, fail with -EEXIST if the host has it */
+#define PAL_MAP_GROWSDOWN 0x10
+
+/* Maps len bytes; handle < 0 means anonymous memory. Returns the address or -errno. */
+long pal_mem_map(void *addr, size_t len, int prot, int flags, int handle, uint64_t offset);
+long pal_mem_protect(void *addr, size_t len, int prot);
+long pal_mem_unmap(void *addr, size_t len);
+long pal_mem_advise(void *addr, size_t len, int advice);
+/* Moves or resizes a mapping (Linux mremap semantics, MREMAP_* flags). */
+long pal_mem_remap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
+/* Reports host mappings that existed before the LibOS started (the runtime image, vDSO,
+ * host stack...), one callback per range. */
+long pal_mem_host_ranges(void (*cb)(void *arg, uint64_t start, uint64_t end, int prot,
+                                    const char *name),
+                         void *arg);
+
+/* ---- Host objects: paths ----------------------------------------------------------- */
+
+long pal_open(const char *path, int flags, int mode);
+long pal_stat(const char *path, struct stat *st, bool follow);
+long pal_statx(const char *path, int flags, unsigned mask, struct statx *stx);
+long pal_readlink(const char *path, char *buf, size_t size);
+long pal_access(const char *path, int mode, int flags);
+long pal_mkdir(const char *path, int mode);
+long pal_unlink(const char *path, int flags);
+long pal_rename(const char *from, const char *to, unsigned flags);
+long pal_symlink(const char *target, const char *path);
+long pal_link(const char *from, const char *to);
+long pal_chmod(const char *path, int mode);
+long pal_truncate(const char *path, uint64_t len);
+long pal_utimens(const char *path, const struct __kernel_timespec *times, int flags);
+
+/* ---- Host objects: handles --------------------------------------------------------- */
+
+long pal_read(int h, void *buf, size_t n);
+long pal_write(int h, const void *buf, size_t n);
+long pal_pread(int h, void *buf, size_t n, uint64_t off);
+long pal_pwrite(int h, const void *buf, size_t n, uint64_t off);
+long pal_readv(int h, const struct iovec *iov, int cnt);
+long pal_writev(int h, const struct iovec *iov, int cnt);
+long pal_seek(int h, int64_t off, int whence);
+long pal_close(int h);
+long pal_dup(int h);
+long pal_fstat(int h, struct stat *st);
+long pal_fstatx(int h, unsigned mask, struct statx *stx);
+long pal_ftruncate(int h, uint64_t len);
+long pal_fsync(int h, bool data_only);
+long pal_getdents64(int h, void *buf, size_t n);
+long pal_ioctl(int h, unsigned long req, void *arg);
+long pal_get_status_flags(int h);
+long pal_set_status_flags(int h, int flags);
+long pal_fchmod(int h, int mode);
+long pal_fallocate(int h, int mode, uint64_t off, uint64_t len);
+long pal_pipe(int handles[2], int flags);
+/* Waits for readiness; timeout_ns < 0 waits forever. Returns the number of ready entries. */
+long pal_poll(struct pollfd *fds, unsigned n, int64_t timeout_ns);
+
+/* ---- Time, randomness, sleeping ---------------------------------------------------- */
+
+long pal_clock_gettime(int clock, struct __kernel_timespec *ts);
+long pal_clock_getres(int clock, struct __kernel_timespec *ts);
+/* Sleeps; with rem != NULL, stores the time left when interrupted. */
+long pal_clock_nanosleep(int clock, int flags, const struct __kernel_timespec *req,
+                         struct __kernel_timespec *rem);
+long pal_random(void *buf, size_t n);
+
+/* ---- Process, identity, system ----------------------------------------------------- */
+
+__attribute__((noreturn)) void pal_process_exit(int status);
+/* Ends the process the way signal sig would (so the parent sees the same status). */
+__attribute__((noreturn)) void pal_process_die_of_signal(int sig);
+long pal_host_pid(void);
+long pal_host_tid(void);
+long pal_host_ppid(void);
+long pal_host_pgid(int pid);
+long pal_host_sid(int pid);
+long pal_host_ids(unsigned ids[6]); /* ruid, euid, suid, rgid, egid, sgid */
+long pal_host_getgroups(int n, unsigned *groups);
+long pal_host_uname(void *utsname);
+long pal_host_rlimit(int resource, const void *new_limit, void *old_limit);
+long pal_host_sysinfo(void *info);
+long pal_sched_yield(void);
+long pal_host_umask(int mask);
+long pal_host_getcwd(char *buf, size_t size);
+long pal_sched_getaffinity(void *mask, size_t size);
+
+/* ---- Segment bases ------------------------------------------------------------------ */
+
+long pal_set_fs_base(uint64_t base);
+uint64_t pal_get_fs_base(void);
+
+/* ---- Diagnostics -------------------------------------------------------------------- */
+
+/* Writes to the runtime's own log channel (a private dup of the host stderr). */
+void pal_log_write(const char *buf, size_t n);
+
+/* Counters of host calls, by kind, for --stats. */
+struct pal_stats {
+    uint64_t host_calls;
+    uint64_t mem_calls;
+    uint64_t caught_syscalls; /* kernel-catch entries */
+};
+const struct pal_stats *pal_stats(void);
+
+#endif
