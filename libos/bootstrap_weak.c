@@ -11,15 +11,11 @@
 #define WEAK __attribute__((weak))
 
 WEAK long mount_add(const char *v, const char *h) { return 0; }
-WEAK long fs_set_cwd(const char *v) { return 0; }
-WEAK void fs_set_exe_path(const char *v) {}
-WEAK long path_resolve(int dirfd, const char *path, char *out, size_t size) {
-    str_copy(out, path, size);
-    return 0;
-}
-WEAK long mount_translate(const char *v, char *out, size_t size) {
-    str_copy(out, v, size);
-    return 0;
+WEAK void fs_init(void) {}
+WEAK long fs_set_cwd_from_host(void) { return 0; }
+WEAK long fs_set_exe_path(const char *v) { return 0; }
+WEAK long fs_translate(const char *path, char *out, size_t size) {
+    return (long)str_copy(out, path, size);
 }
 WEAK void fd_init_std(void) {}
 WEAK bool uaccess_ok(const void *addr, size_t len, bool write) { return (uintptr_t)addr >= 4096; }
@@ -52,3 +48,9 @@ WEAK void *libos_mem_map_runtime(size_t len) {
 WEAK void libos_mem_unmap_runtime(void *addr, size_t len) { pal_mem_unmap(addr, len); }
 WEAK void libos_memory_init(void) {}
 WEAK void libos_brk_init(uint64_t start, uint64_t max) {}
+WEAK long uaccess_strlen(const char *s, size_t max) {
+    if ((uintptr_t)s < 4096)
+        return -14;
+    size_t n = strnlen(s, max);
+    return n == max ? -36 : (long)n;
+}

@@ -10,6 +10,7 @@
 
 struct libos_file;
 struct stat;
+struct iovec;
 
 struct file_ops {
     long (*read)(struct libos_file *f, void *buf, size_t n);
@@ -21,6 +22,10 @@ struct file_ops {
     long (*getdents64)(struct libos_file *f, void *buf, size_t n);
     long (*ioctl)(struct libos_file *f, unsigned long req, void *arg);
     void (*release)(struct libos_file *f); /* last reference dropped */
+    /* Optional; without them the LibOS loops over read/write. iov is in LibOS memory and
+     * every buffer in it has been checked. */
+    long (*readv)(struct libos_file *f, const struct iovec *iov, int cnt);
+    long (*writev)(struct libos_file *f, const struct iovec *iov, int cnt);
 };
 
 enum file_kind { FILE_HOST, FILE_SYNTHETIC };
@@ -38,7 +43,15 @@ struct libos_file {
 
 #define FD_MAX 65536
 
+/* Ops of a plain host object (file, directory, pipe, tty): every call goes to the PAL on
+ * f->handle. NULL members elsewhere fall back to these when the handle is >= 0. */
+extern const struct file_ops host_file_ops;
+
+/* A new description with one reference. When the last reference goes, ops->release (if
+ * any) frees what it owns, then the PAL handle (if >= 0) is closed and path freed. */
 struct libos_file *file_new(enum file_kind kind, const struct file_ops *ops, int handle);
+/* A FILE_HOST description over handle with host_file_ops; path (copied) may be NULL. */
+struct libos_file *file_new_host(int handle, int status_flags, const char *path);
 void file_get(struct libos_file *f);
 void file_put(struct libos_file *f);
 
@@ -51,9 +64,30 @@ long fd_close(int fd);
 long fd_dup_to(int oldfd, int newfd, bool cloexec);
 long fd_get_cloexec(int fd);
 long fd_set_cloexec(int fd, bool cloexec);
-/* Sets up fds 0, 1 and 2 over the host's. */
+/* Sets up fds 0, 1 and 2 over the host's, and any other fd the runtime inherited from
+ * its parent (not close-on-exec), at the same numbers. */
 void fd_init_std(void);
-/* Calls cb for every open fd (for /proc/self/fd). */
+/* Calls cb for every open fd (for /proc/self/fd), with the table locked: cb must not
+ * call back into the fd table. */
 void fd_for_each(void (*cb)(void *arg, int fd, struct libos_file *f), void *arg);
+
+/* Two-step install, for calls that must fail with EMFILE before they create anything
+ * (open with O_CREAT, pipe): fd_reserve takes the lowest free fd >= min_fd, which then
+ * reads as closed until fd_install_reserved fills it (taking over the caller's
+ * reference) or fd_unreserve frees it. */
+long fd_reserve(int min_fd);
+void fd_install_reserved(int fd, struct libos_file *f, bool cloexec);
+void fd_unreserve(int fd);
+/* The app's RLIMIT_NOFILE soft limit: fds are < fd_limit(). Read from the host at start
+ * and again whenever the cached value would make a call fail, so a limit raised by the
+ * app through the host is seen; fd_set_limit is for a LibOS-kept limit. */
+unsigned fd_limit(void);
+void fd_set_limit(unsigned limit);
+/* Reads the limit from the host again and returns it. */
+unsigned fd_limit_refresh(void);
+/* Closes every fd in [first, last]; with cloexec, marks them close-on-exec instead. */
+void fd_close_range(unsigned first, unsigned last, bool cloexec);
+/* Closes the fds marked close-on-exec (execve). */
+void fd_close_on_exec(void);
 
 #endif

@@ -4,13 +4,9 @@
 #include "libos/libos.h"
 #include "libos/memory.h"
 #include "libos/fd.h"
-/* Interim: the fs layer headers land with the files work. */
-long mount_add(const char *virtual_path, const char *host_path);
-long fs_set_cwd(const char *virtual_path);
-void fs_set_exe_path(const char *virtual_path);
-long path_resolve(int dirfd, const char *path, char *out, size_t size);
-long mount_translate(const char *virtual_path, char *out, size_t size);
-#define AT_FDCWD_VALUE (-100)
+#include "libos/fs/mount.h"
+#include "loader/manifest.h"
+#include <linux/fcntl.h>
 #include "pal/pal.h"
 #include "common/alloc.h"
 #include "common/fmt.h"
@@ -18,9 +14,6 @@ long mount_translate(const char *virtual_path, char *out, size_t size);
 #include "common/string.h"
 #include <asm/stat.h>
 #include <linux/stat.h>
-
-#define DEFAULT_STACK_SIZE (8 * 1024 * 1024ULL)
-#define DEFAULT_BRK_MAX (1ULL << 30)
 
 static const char *getenv_from(char **envp, const char *name) {
     size_t n = strlen(name);
@@ -62,44 +55,161 @@ static const char *find_program(const char *name, char **envp) {
     return name;
 }
 
+static char g_host_cwd[4096];
+
+/* Reads the whole manifest file into a runtime buffer. */
+static char *read_manifest(const char *path, size_t *len) {
+    long h = pal_open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (h < 0)
+        loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot read the manifest (%s)", path,
+                    libos_errno_name(-h));
+    size_t cap = 4096, n = 0;
+    char *buf = rt_malloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= (16u << 20))
+                loader_fail(EXIT_ENCLOS_FAILURE, "%s: manifest larger than 16 MiB", path);
+            cap *= 2;
+            buf = rt_realloc(buf, cap);
+        }
+        long r = pal_read((int)h, buf + n, cap - n);
+        if (r < 0)
+            loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot read the manifest (%s)", path,
+                        libos_errno_name(-r));
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    pal_close((int)h);
+    *len = n;
+    return buf;
+}
+
+/* A manifest's host paths may be relative to the directory enclos started in. */
+static const char *host_absolute(const char *path) {
+    if (path[0] == '/')
+        return path;
+    size_t n = strlen(g_host_cwd) + strlen(path) + 2;
+    char *abs = rt_malloc(n);
+    fmt_snprintf(abs, n, "%s/%s", g_host_cwd, path);
+    return abs;
+}
+
+/* The app's environment: the manifest's variables, over the host's when asked. */
+static char **build_env(const struct manifest *m, bool use_host, char **host_envp) {
+    size_t host_count = 0;
+    if (use_host)
+        while (host_envp[host_count])
+            host_count++;
+    char **env = rt_calloc(host_count + m->env_count + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < host_count; i++) {
+        bool overridden = false;
+        for (size_t k = 0; k < m->env_count; k++) {
+            size_t l = strlen(m->env[k].name);
+            if (!strncmp(host_envp[i], m->env[k].name, l) && host_envp[i][l] == '=')
+                overridden = true;
+        }
+        if (!overridden)
+            env[n++] = host_envp[i];
+    }
+    for (size_t k = 0; k < m->env_count; k++) {
+        size_t l = strlen(m->env[k].name) + strlen(m->env[k].value) + 2;
+        env[n] = rt_malloc(l);
+        fmt_snprintf(env[n++], l, "%s=%s", m->env[k].name, m->env[k].value);
+    }
+    env[n] = NULL;
+    return env;
+}
+
 void loader_main(int argc, char **argv, char **envp) {
     struct cli_options opt;
     cli_parse(argc, argv, &opt);
     if (opt.log_level >= 0)
         g_log_level = (enum log_level)opt.log_level;
+    if (pal_host_getcwd(g_host_cwd, sizeof(g_host_cwd)) < 0)
+        str_copy(g_host_cwd, "/", sizeof(g_host_cwd));
+
+    struct manifest m;
+    manifest_defaults(&m);
+    if (opt.manifest) {
+        size_t len;
+        char *text = read_manifest(opt.manifest, &len);
+        char err[512];
+        if (manifest_parse(text, len, opt.manifest, &m, err, sizeof(err)) < 0)
+            loader_fail(EXIT_ENCLOS_FAILURE, "%s", err);
+        rt_free(text);
+        if (opt.log_level < 0)
+            g_log_level = m.log_level;
+        if (m.pal != MANIFEST_PAL_DIRECT)
+            loader_fail(EXIT_ENCLOS_FAILURE,
+                        "%s: loader.pal = \"%s\" is not available yet; use \"direct\"",
+                        opt.manifest, manifest_pal_name(m.pal));
+    }
 
     g_libos_config.stats = opt.stats;
     g_libos_config.catch_kind = opt.catch_kind;
-    g_libos_config.stack_size = DEFAULT_STACK_SIZE;
-    g_libos_config.brk_max_size = DEFAULT_BRK_MAX;
+    g_libos_config.stack_size = m.stack_size;
+    g_libos_config.brk_max_size = m.brk_max_size;
+    g_libos_config.max_threads = m.max_threads;
 
-    if (opt.manifest)
-        loader_fail(EXIT_ENCLOS_FAILURE, "%s: manifests are not supported yet", opt.manifest);
-
-    /* The built-in manifest: the host filesystem as it is, the host cwd, the host env. */
-    mount_add("/", "/");
-    static char cwd[4096];
-    if (pal_host_getcwd(cwd, sizeof(cwd)) < 0)
-        str_copy(cwd, "/", sizeof(cwd));
-    fs_set_cwd(cwd);
+    fs_init();
+    long r;
+    if (opt.manifest && m.mount_count) {
+        for (size_t i = 0; i < m.mount_count; i++) {
+            r = mount_add(m.mounts[i].path, host_absolute(m.mounts[i].host_path));
+            if (r < 0)
+                loader_fail(EXIT_ENCLOS_FAILURE, "%s:%d: cannot mount '%s' at '%s' (%s)",
+                            opt.manifest, m.mounts[i].line, m.mounts[i].host_path,
+                            m.mounts[i].path, libos_errno_name(-r));
+        }
+    } else {
+        mount_add("/", "/");
+    }
+    if (opt.manifest) {
+        const char *dir = m.start_dir ? m.start_dir : "/";
+        r = fs_set_cwd(dir);
+        if (r < 0)
+            loader_fail(EXIT_ENCLOS_FAILURE, "%s: fs.start_dir '%s' is not a directory the app "
+                        "can see (%s); check fs.mounts", opt.manifest, dir, libos_errno_name(-r));
+    } else {
+        fs_set_cwd_from_host();
+    }
     fd_init_std();
 
-    const char *program = find_program(opt.app_argv[0], envp);
+    /* The program and its arguments: from the command line, or the manifest's entrypoint
+     * and argv with any command-line ARGS replacing argv[1:]. */
+    const char *program;
+    int app_argc;
+    char **app_argv;
+    char **app_envp;
+    if (opt.manifest) {
+        program = m.entrypoint;
+        size_t base = m.argv ? m.argc : 1;
+        app_argc = opt.app_argc ? (int)opt.app_argc + 1 : (int)base;
+        app_argv = rt_calloc((size_t)app_argc + 1, sizeof(char *));
+        app_argv[0] = m.argv ? m.argv[0] : m.entrypoint;
+        for (int i = 1; i < app_argc; i++)
+            app_argv[i] = opt.app_argc ? opt.app_argv[i - 1] : m.argv[i];
+        app_envp = build_env(&m, m.insecure_use_host_env, envp);
+    } else {
+        program = find_program(opt.app_argv[0], envp);
+        app_argc = opt.app_argc;
+        app_argv = opt.app_argv;
+        app_envp = envp;
+    }
+
     static char host_path[4096];
-    static char virtual_path[4096];
-    long r = path_resolve(AT_FDCWD_VALUE, program, virtual_path, sizeof(virtual_path));
+    r = fs_translate(program, host_path, sizeof(host_path));
     if (r < 0)
-        loader_fail(EXIT_PROGRAM_NOT_FOUND, "%s: program not found", program);
-    r = mount_translate(virtual_path, host_path, sizeof(host_path));
-    if (r < 0)
-        loader_fail(EXIT_PROGRAM_NOT_FOUND, "%s: program not found (outside every mount)",
-                    program);
+        loader_fail(EXIT_PROGRAM_NOT_FOUND, "%s: program not found%s", program,
+                    opt.manifest ? " (check libos.entrypoint and fs.mounts)" : "");
     struct loaded_image img;
     loader_load_elf(host_path, program, &img);
-    fs_set_exe_path(virtual_path);
+    fs_set_exe_path(program);
     libos_brk_init(img.brk_start, g_libos_config.brk_max_size);
 
-    uint64_t sp = loader_build_stack(&img, opt.app_argc, opt.app_argv, envp, program,
+    uint64_t sp = loader_build_stack(&img, app_argc, app_argv, app_envp, program,
                                      g_libos_config.stack_size);
     struct pal_context *ctx = &pal_tcb()->app;
     memset(ctx, 0, sizeof(*ctx));

@@ -136,6 +136,14 @@ long pal_link(const char *from, const char *to);
 long pal_chmod(const char *path, int mode);
 long pal_truncate(const char *path, uint64_t len);
 long pal_utimens(const char *path, const struct __kernel_timespec *times, int flags);
+/* fchownat; follow=false changes a symlink itself. */
+long pal_chown(const char *path, unsigned uid, unsigned gid, bool follow);
+/* struct statfs of the file system holding path. */
+long pal_statfs(const char *path, void *statfs_buf);
+/* mknodat: FIFOs and (where the host permits) device nodes. */
+long pal_mknod(const char *path, int mode, unsigned long dev);
+/* linkat with AT_SYMLINK_FOLLOW (also links an open file through /proc/self/fd/N). */
+long pal_link_follow(const char *from, const char *to);
 
 /* ---- Host objects: handles --------------------------------------------------------- */
 
@@ -161,6 +169,16 @@ long pal_fallocate(int h, int mode, uint64_t off, uint64_t len);
 long pal_pipe(int handles[2], int flags);
 /* Waits for readiness; timeout_ns < 0 waits forever. Returns the number of ready entries. */
 long pal_poll(struct pollfd *fds, unsigned n, int64_t timeout_ns);
+long pal_fchown(int h, unsigned uid, unsigned gid);
+long pal_fstatfs(int h, void *statfs_buf);
+long pal_flock(int h, int operation);
+/* sendfile between two handles; off (may be NULL) is the input offset to use and update. */
+long pal_sendfile(int out_h, int in_h, int64_t *off, size_t count);
+/* The fcntl commands the LibOS passes through (record locks, pipe size, owner, seals,
+ * leases); the LibOS has checked cmd and arg. */
+long pal_fcntl(int h, int cmd, unsigned long arg);
+/* utimensat on the handle itself (futimens). */
+long pal_futimens(int h, const struct __kernel_timespec *times);
 
 /* ---- Time, randomness, sleeping ---------------------------------------------------- */
 
@@ -190,6 +208,13 @@ long pal_sched_yield(void);
 long pal_host_umask(int mask);
 long pal_host_getcwd(char *buf, size_t size);
 long pal_sched_getaffinity(void *mask, size_t size);
+
+/* ---- Host signal dispositions ------------------------------------------------------ */
+
+/* Makes the host ignore sig (ignore = true) or take its default action, for signals the PAL
+ * does not own; the LibOS mirrors the app's SIG_IGN/SIG_DFL so that, e.g., an ignored
+ * SIGPIPE turns into EPIPE as natively. Returns -EINVAL for signals the PAL owns. */
+long pal_host_signal_ignore(int sig, bool ignore);
 
 /* ---- Segment bases ------------------------------------------------------------------ */
 

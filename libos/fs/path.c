@@ -51,8 +51,6 @@ long path_resolve(const char *base, const char *path, char *out, size_t size,
             len = pop_component(out, len);
             continue;
         }
-        if (comp > FS_NAME_MAX)
-            return -ENAMETOOLONG;
         if (len + 1 + comp + 1 > size)
             return -ENAMETOOLONG;
         out[len++] = '/';

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-/* Linux limits: a path (with its NUL) and one component. */
+/* Linux's limit on a path, with its NUL. (The limit on one component is the file
+ * system's: the host checks it.) */
 #define FS_PATH_MAX 4096
-#define FS_NAME_MAX 255
 
 /* What the spelling of a path requires beyond its normalized form. */
 struct path_info {
@@ -20,8 +20,8 @@ struct path_info {
 /* Resolves path against base (an absolute normalized directory path, used only when path
  * is relative) into out: an absolute path without ".", ".." or repeated slashes, with no
  * trailing slash except for "/" itself. ".." at "/" stays at "/". Returns the length of
- * out, -ENOENT for an empty path, -EINVAL for a relative base, -ENAMETOOLONG when a
- * component exceeds FS_NAME_MAX or out would not fit in size bytes. info may be NULL. */
+ * out, -ENOENT for an empty path, -EINVAL for a relative base, -ENAMETOOLONG when out
+ * would not fit in size bytes. info may be NULL. */
 long path_resolve(const char *base, const char *path, char *out, size_t size,
                   struct path_info *info);
 

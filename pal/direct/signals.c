@@ -59,3 +59,11 @@ void pal_signals_init(void) {
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
         pal_set_host_signal(faults[i], fault_handler);
 }
+
+long pal_host_signal_ignore(int sig, bool ignore) {
+    if (sig == SIGSYS || sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+        sig == SIGTRAP || sig == SIGKILL || sig == SIGSTOP || sig < 1 || sig > 64)
+        return -22 /* EINVAL */;
+    struct host_sigaction sa = {.handler = ignore ? SIG_IGN : SIG_DFL};
+    return host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);
+}

@@ -1,0 +1,16 @@
+# Benchmarks: programs that print ratios against native from the same run.
+BENCH_BIN := $(BUILD)/bench
+
+$(BENCH_BIN)/syscall_cost: bench/syscall_cost.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
+
+$(BENCH_BIN)/catch_mechanisms: bench/catch_mechanisms.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+BENCH_PROGS := $(BENCH_BIN)/syscall_cost $(BENCH_BIN)/catch_mechanisms
+
+.PHONY: bench
+bench: $(BUILD)/enclos $(BENCH_PROGS)
+	@BUILD=$(BUILD) sh bench/run.sh

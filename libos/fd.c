@@ -1,0 +1,351 @@
+/* The fd table: one array of slots indexed by fd, grown on demand up to FD_MAX, guarded
+ * by one spinlock. Descriptions are refcounted; the last file_put releases the host
+ * handle, always outside the table lock. */
+#include "libos/fd.h"
+#include "pal/pal.h"
+#include "common/alloc.h"
+#include "common/spinlock.h"
+#include "common/string.h"
+#include <asm-generic/errno.h>
+#include <linux/fcntl.h>
+#include <linux/resource.h>
+
+struct fd_slot {
+    struct libos_file *file; /* NULL: free; &g_reserved: taken, not yet installed */
+    bool cloexec;
+};
+
+static struct libos_file g_reserved;
+static struct fd_slot *g_slots;
+static unsigned g_slot_count;
+static unsigned g_limit = 1024;
+static spinlock_t g_fd_lock = SPINLOCK_INIT;
+
+struct libos_file *file_new(enum file_kind kind, const struct file_ops *ops, int handle) {
+    struct libos_file *f = rt_calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->refcount = 1;
+    f->kind = kind;
+    f->ops = ops;
+    f->handle = handle;
+    return f;
+}
+
+struct libos_file *file_new_host(int handle, int status_flags, const char *path) {
+    struct libos_file *f = file_new(FILE_HOST, &host_file_ops, handle);
+    if (!f)
+        return NULL;
+    f->status_flags = status_flags;
+    if (path && !(f->path = rt_strdup(path))) {
+        f->handle = -1; /* the caller still owns the handle */
+        file_put(f);
+        return NULL;
+    }
+    return f;
+}
+
+void file_get(struct libos_file *f) {
+    __atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct libos_file *f) {
+    if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (f->ops && f->ops->release)
+        f->ops->release(f);
+    if (f->handle >= 0)
+        pal_close(f->handle);
+    rt_free(f->path);
+    rt_free(f);
+}
+
+static unsigned host_soft_limit(void) {
+    struct rlimit rl;
+    if (pal_host_rlimit(RLIMIT_NOFILE, NULL, &rl) < 0)
+        return g_limit;
+    return rl.rlim_cur > FD_MAX ? FD_MAX : (unsigned)rl.rlim_cur;
+}
+
+unsigned fd_limit(void) {
+    return __atomic_load_n(&g_limit, __ATOMIC_RELAXED);
+}
+
+void fd_set_limit(unsigned limit) {
+    __atomic_store_n(&g_limit, limit > FD_MAX ? FD_MAX : limit, __ATOMIC_RELAXED);
+}
+
+unsigned fd_limit_refresh(void) {
+    fd_set_limit(host_soft_limit());
+    return fd_limit();
+}
+
+/* Called when the cached limit is about to make a call fail: the app may have raised its
+ * limit through the host since we last looked. Must run without the table lock. */
+static bool limit_allows(unsigned fd) {
+    return fd < fd_limit() || fd < fd_limit_refresh();
+}
+
+/* Grows the table to hold index fd; called with the lock held. */
+static bool ensure_slots(unsigned fd) {
+    if (fd < g_slot_count)
+        return true;
+    unsigned count = g_slot_count ? g_slot_count : 64;
+    while (count <= fd)
+        count *= 2;
+    if (count > FD_MAX)
+        count = FD_MAX;
+    struct fd_slot *slots = rt_calloc(count, sizeof(*slots));
+    if (!slots)
+        return false;
+    if (g_slots)
+        memcpy(slots, g_slots, g_slot_count * sizeof(*slots));
+    rt_free(g_slots);
+    g_slots = slots;
+    g_slot_count = count;
+    return true;
+}
+
+static bool slot_free(unsigned fd) {
+    return fd >= g_slot_count || !g_slots[fd].file;
+}
+
+/* The lowest free fd >= min_fd, taken as reserved; -EMFILE if none below the limit. */
+static long take_lowest(unsigned min_fd) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        spin_lock(&g_fd_lock);
+        unsigned fd = min_fd;
+        while (!slot_free(fd))
+            fd++;
+        if (fd < fd_limit()) {
+            if (!ensure_slots(fd)) {
+                spin_unlock(&g_fd_lock);
+                return -ENOMEM;
+            }
+            g_slots[fd].file = &g_reserved;
+            g_slots[fd].cloexec = false;
+            spin_unlock(&g_fd_lock);
+            return fd;
+        }
+        spin_unlock(&g_fd_lock);
+        if (!limit_allows(fd))
+            break;
+    }
+    return -EMFILE;
+}
+
+long fd_reserve(int min_fd) {
+    if (min_fd < 0)
+        return -EINVAL;
+    return take_lowest((unsigned)min_fd);
+}
+
+void fd_install_reserved(int fd, struct libos_file *f, bool cloexec) {
+    spin_lock(&g_fd_lock);
+    g_slots[fd].file = f;
+    g_slots[fd].cloexec = cloexec;
+    spin_unlock(&g_fd_lock);
+}
+
+void fd_unreserve(int fd) {
+    spin_lock(&g_fd_lock);
+    if (g_slots[fd].file == &g_reserved)
+        g_slots[fd].file = NULL;
+    spin_unlock(&g_fd_lock);
+}
+
+long fd_install(struct libos_file *f, int min_fd, bool cloexec) {
+    long fd = fd_reserve(min_fd);
+    if (fd < 0) {
+        file_put(f);
+        return fd;
+    }
+    fd_install_reserved((int)fd, f, cloexec);
+    return fd;
+}
+
+struct libos_file *fd_get(int fd) {
+    struct libos_file *f = NULL;
+    if (fd < 0)
+        return NULL;
+    spin_lock(&g_fd_lock);
+    if ((unsigned)fd < g_slot_count && g_slots[fd].file && g_slots[fd].file != &g_reserved) {
+        f = g_slots[fd].file;
+        file_get(f);
+    }
+    spin_unlock(&g_fd_lock);
+    return f;
+}
+
+long fd_close(int fd) {
+    struct libos_file *f = NULL;
+    if (fd < 0)
+        return -EBADF;
+    spin_lock(&g_fd_lock);
+    if ((unsigned)fd < g_slot_count && g_slots[fd].file && g_slots[fd].file != &g_reserved) {
+        f = g_slots[fd].file;
+        g_slots[fd].file = NULL;
+    }
+    spin_unlock(&g_fd_lock);
+    if (!f)
+        return -EBADF;
+    file_put(f);
+    return 0;
+}
+
+long fd_dup_to(int oldfd, int newfd, bool cloexec) {
+    if (newfd < 0 || !limit_allows((unsigned)newfd))
+        return -EBADF;
+    struct libos_file *f = fd_get(oldfd);
+    if (!f)
+        return -EBADF;
+    struct libos_file *replaced = NULL;
+    long r = newfd;
+    spin_lock(&g_fd_lock);
+    if (oldfd == newfd) {
+        /* dup2 to itself: nothing changes. */
+    } else if (!ensure_slots((unsigned)newfd)) {
+        r = -ENOMEM;
+    } else if (g_slots[newfd].file == &g_reserved) {
+        r = -EBUSY; /* as Linux, when an open of that fd is in flight */
+    } else {
+        replaced = g_slots[newfd].file;
+        g_slots[newfd].file = f;
+        g_slots[newfd].cloexec = cloexec;
+        f = NULL; /* the slot took the reference */
+    }
+    spin_unlock(&g_fd_lock);
+    file_put(f);
+    file_put(replaced);
+    return r;
+}
+
+long fd_get_cloexec(int fd) {
+    long r = -EBADF;
+    if (fd < 0)
+        return r;
+    spin_lock(&g_fd_lock);
+    if ((unsigned)fd < g_slot_count && g_slots[fd].file && g_slots[fd].file != &g_reserved)
+        r = g_slots[fd].cloexec;
+    spin_unlock(&g_fd_lock);
+    return r;
+}
+
+long fd_set_cloexec(int fd, bool cloexec) {
+    long r = -EBADF;
+    if (fd < 0)
+        return r;
+    spin_lock(&g_fd_lock);
+    if ((unsigned)fd < g_slot_count && g_slots[fd].file && g_slots[fd].file != &g_reserved) {
+        g_slots[fd].cloexec = cloexec;
+        r = 0;
+    }
+    spin_unlock(&g_fd_lock);
+    return r;
+}
+
+/* Makes host fd h the app's fd h (the app inherits it, as a program inherits the fds of
+ * its parent). */
+static void adopt_host_fd(int h) {
+    long flags = pal_get_status_flags(h);
+    if (flags < 0 || (unsigned)h >= FD_MAX)
+        return;
+    struct libos_file *f = file_new_host(h, (int)flags, NULL);
+    if (!f)
+        return;
+    spin_lock(&g_fd_lock);
+    if (ensure_slots((unsigned)h) && !g_slots[h].file) {
+        g_slots[h].file = f;
+        g_slots[h].cloexec = false;
+        f = NULL;
+    }
+    spin_unlock(&g_fd_lock);
+    if (f) {
+        f->handle = -1;
+        file_put(f);
+    }
+}
+
+/* Adopts every host fd the runtime inherited from its parent. Those are the ones without
+ * FD_CLOEXEC: every handle the runtime opens itself (the log channel, files) is
+ * close-on-exec. Returns false if the host's fd list cannot be read. */
+static bool adopt_inherited_fds(void) {
+    long dir = pal_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dir < 0)
+        return false;
+    char buf[2048];
+    long n;
+    while ((n = pal_getdents64((int)dir, buf, sizeof(buf))) > 0) {
+        for (long off = 0; off < n;) {
+            uint16_t reclen;
+            memcpy(&reclen, buf + off + 16, sizeof(reclen));
+            const char *name = buf + off + 19;
+            off += reclen;
+            uint64_t h;
+            if (!str_to_u64(name, &h) || h >= FD_MAX || (long)h == dir)
+                continue;
+            long fd_flags = pal_fcntl((int)h, F_GETFD, 0);
+            if (fd_flags >= 0 && !(fd_flags & FD_CLOEXEC))
+                adopt_host_fd((int)h);
+        }
+    }
+    pal_close((int)dir);
+    return true;
+}
+
+void fd_init_std(void) {
+    fd_set_limit(host_soft_limit());
+    /* The app's fds are the host's own: the runtime logs through a private dup, so the app
+     * may close or redirect 0, 1 and 2 freely. */
+    if (!adopt_inherited_fds())
+        for (int fd = 0; fd < 3; fd++)
+            adopt_host_fd(fd);
+}
+
+void fd_for_each(void (*cb)(void *arg, int fd, struct libos_file *f), void *arg) {
+    spin_lock(&g_fd_lock);
+    for (unsigned fd = 0; fd < g_slot_count; fd++)
+        if (g_slots[fd].file && g_slots[fd].file != &g_reserved)
+            cb(arg, (int)fd, g_slots[fd].file);
+    spin_unlock(&g_fd_lock);
+}
+
+/* Takes the descriptions of the fds in [first, last] that match out of the table and
+ * drops them outside the lock, a batch at a time. */
+static void close_matching(unsigned first, unsigned last, bool only_cloexec) {
+    struct libos_file *batch[32];
+    unsigned fd = first;
+    for (;;) {
+        unsigned n = 0;
+        spin_lock(&g_fd_lock);
+        for (; fd < g_slot_count && fd <= last && n < 32; fd++) {
+            struct fd_slot *s = &g_slots[fd];
+            if (!s->file || s->file == &g_reserved || (only_cloexec && !s->cloexec))
+                continue;
+            batch[n++] = s->file;
+            s->file = NULL;
+        }
+        bool done = fd >= g_slot_count || fd > last;
+        spin_unlock(&g_fd_lock);
+        for (unsigned i = 0; i < n; i++)
+            file_put(batch[i]);
+        if (done)
+            return;
+    }
+}
+
+void fd_close_range(unsigned first, unsigned last, bool cloexec) {
+    if (!cloexec) {
+        close_matching(first, last, false);
+        return;
+    }
+    spin_lock(&g_fd_lock);
+    for (unsigned fd = first; fd < g_slot_count && fd <= last; fd++)
+        if (g_slots[fd].file && g_slots[fd].file != &g_reserved)
+            g_slots[fd].cloexec = true;
+    spin_unlock(&g_fd_lock);
+}
+
+void fd_close_on_exec(void) {
+    close_matching(0, ~0u, true);
+}

@@ -1,0 +1,157 @@
+#include "libos/fs/mount.h"
+#include "libos/fs/path.h"
+#include "common/alloc.h"
+#include "common/string.h"
+#include <asm-generic/errno.h>
+
+struct mount {
+    char *virtual_path;
+    char *host_path;
+};
+
+static struct mount g_mounts[MOUNT_MAX];
+static int g_mount_count;
+
+/* Host character devices every program expects, passed through even under a chroot. */
+static const char *const g_host_devices[] = {
+    "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+    "/dev/tty",  "/dev/ptmx", "/dev/pts",
+};
+
+static const char *const g_pseudo_trees[] = {"/proc", "/sys"};
+
+static long normalize_absolute(const char *path, char **out) {
+    if (path[0] != '/')
+        return -EINVAL;
+    char buf[FS_PATH_MAX];
+    long n = path_resolve("/", path, buf, sizeof(buf), NULL);
+    if (n < 0)
+        return n;
+    *out = rt_strdup(buf);
+    return *out ? 0 : -ENOMEM;
+}
+
+long mount_add(const char *virtual_path, const char *host_path) {
+    if (g_mount_count >= MOUNT_MAX)
+        return -ENOSPC;
+    char *virt = NULL, *host = NULL;
+    long r = normalize_absolute(virtual_path, &virt);
+    if (r == 0)
+        r = normalize_absolute(host_path, &host);
+    for (int i = 0; r == 0 && i < g_mount_count; i++)
+        if (!strcmp(g_mounts[i].virtual_path, virt))
+            r = -EEXIST;
+    if (r < 0) {
+        rt_free(virt);
+        rt_free(host);
+        return r;
+    }
+    g_mounts[g_mount_count].virtual_path = virt;
+    g_mounts[g_mount_count].host_path = host;
+    g_mount_count++;
+    return 0;
+}
+
+void mount_clear(void) {
+    for (int i = 0; i < g_mount_count; i++) {
+        rt_free(g_mounts[i].virtual_path);
+        rt_free(g_mounts[i].host_path);
+    }
+    g_mount_count = 0;
+}
+
+static int longest_mount(const char *vpath) {
+    int best = -1;
+    size_t best_len = 0;
+    for (int i = 0; i < g_mount_count; i++) {
+        size_t len = strlen(g_mounts[i].virtual_path);
+        if (path_is_within(vpath, g_mounts[i].virtual_path) && (best < 0 || len > best_len)) {
+            best = i;
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+static bool is_pseudo_path(const char *vpath) {
+    for (size_t i = 0; i < sizeof(g_pseudo_trees) / sizeof(g_pseudo_trees[0]); i++)
+        if (path_is_within(vpath, g_pseudo_trees[i]))
+            return true;
+    for (size_t i = 0; i < sizeof(g_host_devices) / sizeof(g_host_devices[0]); i++)
+        if (path_is_within(vpath, g_host_devices[i]))
+            return true;
+    return false;
+}
+
+/* host = root + rest, where rest is "" or starts with "/". */
+static long join(char *host, size_t size, const char *root, const char *rest) {
+    size_t root_len = strlen(root), rest_len = strlen(rest);
+    if (root_len == 1 && rest_len > 0)
+        root_len = 0; /* "/" + "/x" */
+    if (root_len + rest_len + 1 > size)
+        return -ENAMETOOLONG;
+    memcpy(host, root, root_len);
+    memcpy(host + root_len, rest, rest_len + 1);
+    return (long)(root_len + rest_len);
+}
+
+long mount_translate(const char *vpath, char *host, size_t size, int *mount_id) {
+    if (vpath[0] != '/')
+        return -EINVAL;
+    int m = longest_mount(vpath);
+    bool root_only = m < 0 || !strcmp(g_mounts[m].virtual_path, "/");
+    if (root_only && is_pseudo_path(vpath)) {
+        if (mount_id)
+            *mount_id = MOUNT_ID_PSEUDO;
+        return join(host, size, vpath, "");
+    }
+    if (m < 0)
+        return -ENOENT;
+    if (mount_id)
+        *mount_id = m;
+    const char *rest = vpath + path_suffix_offset(vpath, g_mounts[m].virtual_path);
+    if (!strcmp(rest, "/"))
+        rest = "";
+    return join(host, size, g_mounts[m].host_path, rest);
+}
+
+long mount_to_virtual(const char *host, char *vpath, size_t size) {
+    /* Candidates in order of the longest host prefix: the most specific mount of a host
+     * directory is the one the app most likely reached it through. */
+    bool tried[MOUNT_MAX] = {false};
+    char check[FS_PATH_MAX];
+    for (;;) {
+        int best = -1;
+        size_t best_len = 0;
+        for (int i = 0; i < g_mount_count; i++) {
+            size_t len = strlen(g_mounts[i].host_path);
+            if (!tried[i] && path_is_within(host, g_mounts[i].host_path) &&
+                (best < 0 || len > best_len)) {
+                best = i;
+                best_len = len;
+            }
+        }
+        if (best < 0)
+            break;
+        tried[best] = true;
+        const char *rest = host + path_suffix_offset(host, g_mounts[best].host_path);
+        if (!strcmp(rest, "/"))
+            rest = "";
+        long n = join(vpath, size, g_mounts[best].virtual_path, rest);
+        if (n < 0)
+            return n;
+        if (mount_translate(vpath, check, sizeof(check), NULL) >= 0 && !strcmp(check, host))
+            return n;
+    }
+    int id;
+    if (mount_translate(host, check, sizeof(check), &id) >= 0 && id == MOUNT_ID_PSEUDO)
+        return join(vpath, size, host, "");
+    return -ENOENT;
+}
+
+bool mount_is_mount_point(const char *vpath) {
+    for (int i = 0; i < g_mount_count; i++)
+        if (!strcmp(g_mounts[i].virtual_path, vpath))
+            return true;
+    return false;
+}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Builds enclos and runs the bundled example (a static C program) under it.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/deps.sh
+make -s
+mkdir -p build/examples
+gcc -static -O2 -o build/examples/hello examples/hello.c
+echo "--- native:"
+build/examples/hello enclos example
+echo "--- under enclos (--stats):"
+build/enclos run --stats build/examples/hello enclos example

@@ -1,0 +1,112 @@
+# Tests. Included by the top-level Makefile (which defines BUILD, CC and GCC_INC).
+#
+#   make test         every test: unit tests, fuzz smoke runs, integration tests
+#   make unit         unit tests only (host programs under ASan and UBSan)
+#   make integration  test programs and busybox natively vs under enclos, bad input
+#   make smoke        hello under enclos, in its four builds
+#   make test-progs   build the test programs only
+#
+# Knobs (make variables or environment):
+#   T=PATTERN          run only tests whose name contains PATTERN
+#   ENCLOS_OPTS=...    extra options after `enclos run`, e.g. --pal=sgx-sim
+#   ENCLOS="cmd ..."   launcher instead of "build/enclos run" (ENCLOS=env: native vs native)
+#   TEST_JOBS=N        tests run in parallel (default: CPU count)
+#   TEST_TIMEOUT=S     seconds before one run is killed (default 120)
+
+TEST_BUILD  := $(BUILD)/tests
+TEST_PYTHON ?= python3
+HOSTCC      ?= gcc
+
+.PHONY: unit integration smoke test-progs unit-build
+
+# ---- Unit tests ---------------------------------------------------------------------
+# tests/unit/test_NAME.c starts with `/* unit-sources: a.c b.c */`, the runtime sources it
+# links. host_alloc.c supplies rt_malloc & co over libc unless the test links the real
+# allocator.
+UNIT_CFLAGS  := -I. -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+UNIT_HEADERS := $(shell find common libos pal loader tests/unit tests/fuzz -name '*.h' 2>/dev/null)
+unit_sources = $(strip $(shell sed -n '1s|^/\*[[:space:]]*unit-sources:\(.*\)\*/.*$$|\1|p' $(1)))
+unit_alloc   = $(if $(filter common/alloc.c,$(1)),,tests/unit/host_alloc.c)
+
+UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS     := $(patsubst tests/unit/%.c,$(TEST_BUILD)/unit/%,$(UNIT_TEST_SRCS))
+
+define unit_rule
+$(TEST_BUILD)/unit/$(1): tests/unit/$(1).c $(2) $(call unit_alloc,$(2)) $(UNIT_HEADERS)
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(UNIT_CFLAGS) $$(filter %.c,$$^) -o $$@
+endef
+$(foreach src,$(UNIT_TEST_SRCS),$(eval $(call unit_rule,$(basename $(notdir $(src))),$(call unit_sources,$(src)))))
+
+# Fuzz harnesses built as standalone programs (-DFUZZ_STANDALONE) run as unit tests. Their
+# first line names their sources like a unit test; without it, the TOML parser's.
+FUZZ_DEFAULT_SOURCES := common/toml.c common/string.c common/fmt.c
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TESTS := $(patsubst tests/fuzz/%.c,$(TEST_BUILD)/unit/%,$(FUZZ_SRCS))
+define fuzz_rule
+$(TEST_BUILD)/unit/$(1): tests/fuzz/$(1).c $(2) $(call unit_alloc,$(2)) $(UNIT_HEADERS)
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(UNIT_CFLAGS) -DFUZZ_STANDALONE $$(filter %.c,$$^) -o $$@
+endef
+$(foreach src,$(FUZZ_SRCS),$(eval $(call fuzz_rule,$(basename $(notdir $(src))),$(or $(call unit_sources,$(src)),$(FUZZ_DEFAULT_SOURCES)))))
+
+unit-build: $(UNIT_TESTS) $(FUZZ_TESTS)
+
+# ---- Test programs --------------------------------------------------------------------
+# Each tests/progs/NAME.c is built four ways: NAME.glibc-static, NAME.glibc-static-pie,
+# NAME.musl-static, NAME.musl-static-pie. Debian's musl-gcc cannot link static-pie (its
+# specs force Scrt1.o and an interpreter), so that build links rcrt1.o by hand.
+PROG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Itests/progs
+PROG_SRCS   := $(wildcard tests/progs/*.c)
+PROG_NAMES  := $(basename $(notdir $(PROG_SRCS)))
+PROG_DEPS   := tests/progs/testlib.h tests/tests.mk
+
+MUSL_GCC   := $(shell command -v musl-gcc 2>/dev/null)
+MUSL_SPECS := $(if $(MUSL_GCC),$(shell sed -n 's/.*-specs "\([^"]*\)".*/\1/p' $(MUSL_GCC)))
+MUSL_LIB   := $(if $(MUSL_SPECS),$(dir $(MUSL_SPECS)))
+MUSL_INC   := $(if $(MUSL_SPECS),$(firstword $(shell sed -n 's/.*-isystem \([^ ]*\) -isystem include.*/\1/p' $(MUSL_SPECS))))
+GLIBC_VARIANTS := glibc-static glibc-static-pie
+MUSL_VARIANTS  := $(if $(MUSL_INC),musl-static musl-static-pie)
+PROG_BINS := $(foreach v,$(GLIBC_VARIANTS) $(MUSL_VARIANTS),$(PROG_NAMES:%=$(TEST_BUILD)/progs/%.$(v)))
+
+$(TEST_BUILD)/progs/%.glibc-static: tests/progs/%.c $(PROG_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PROG_CFLAGS) -fno-pie -static -no-pie $< -o $@
+
+$(TEST_BUILD)/progs/%.glibc-static-pie: tests/progs/%.c $(PROG_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PROG_CFLAGS) -fPIE -static-pie $< -o $@
+
+$(TEST_BUILD)/progs/%.musl-static: tests/progs/%.c $(PROG_DEPS)
+	@mkdir -p $(dir $@)
+	$(MUSL_GCC) $(PROG_CFLAGS) -fno-pie -static -no-pie $< -o $@
+
+$(TEST_BUILD)/progs/%.musl-static-pie: tests/progs/%.c $(PROG_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PROG_CFLAGS) -fPIE -static-pie -nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) \
+		-nostdlib -nostartfiles $(MUSL_LIB)rcrt1.o $(MUSL_LIB)crti.o \
+		$(shell $(CC) -print-file-name=crtbeginS.o) $< -L$(MUSL_LIB) -lc -lgcc \
+		$(shell $(CC) -print-file-name=crtendS.o) $(MUSL_LIB)crtn.o -o $@
+	@if readelf -l $@ | grep -q INTERP; then echo "$@: has an interpreter" >&2; rm -f $@; exit 1; fi
+
+test-progs: $(PROG_BINS)
+
+# ---- Running ----------------------------------------------------------------------------
+TEST_JOBS    ?=
+TEST_TIMEOUT ?=
+RUN_TESTS = ENCLOS_OPTS='$(ENCLOS_OPTS)' $(if $(ENCLOS),ENCLOS='$(ENCLOS)') $(TEST_PYTHON) tests/run_tests.py \
+	$(if $(T),--filter '$(T)') $(if $(TEST_JOBS),--jobs $(TEST_JOBS)) \
+	$(if $(TEST_TIMEOUT),--timeout $(TEST_TIMEOUT))
+
+test: unit-build test-progs $(BUILD)/enclos
+	$(RUN_TESTS) --unit --integration
+
+unit: unit-build
+	$(RUN_TESTS) --unit
+
+integration: test-progs $(BUILD)/enclos
+	$(RUN_TESTS) --integration
+
+smoke: $(BUILD)/enclos $(filter $(TEST_BUILD)/progs/hello.%,$(PROG_BINS))
+	$(TEST_PYTHON) tests/run_tests.py --integration --filter progs/hello.
