@@ -10,27 +10,7 @@
 
 #define WEAK __attribute__((weak))
 
-WEAK long mount_add(const char *v, const char *h) { return 0; }
-WEAK void fs_init(void) {}
-WEAK long fs_set_cwd_from_host(void) { return 0; }
-WEAK long fs_set_exe_path(const char *v) { return 0; }
-WEAK long fs_translate(const char *path, char *out, size_t size) {
-    return (long)str_copy(out, path, size);
-}
-WEAK void fd_init_std(void) {}
 WEAK bool uaccess_ok(const void *addr, size_t len, bool write) { return (uintptr_t)addr >= 4096; }
-WEAK long pal_open(const char *path, int flags, int mode) {
-    return host_syscall4(__NR_openat, -100, path, flags, mode);
-}
-WEAK long pal_fstat(int h, struct stat *st) { return host_syscall2(__NR_fstat, h, st); }
-WEAK long pal_stat(const char *path, struct stat *st, bool follow) {
-    return host_syscall4(__NR_newfstatat, -100, path, st, follow ? 0 : 0x100);
-}
-WEAK long pal_pread(int h, void *buf, size_t n, uint64_t off) {
-    return host_syscall4(__NR_pread64, h, buf, n, off);
-}
-WEAK long pal_write(int h, const void *buf, size_t n) { return host_syscall3(__NR_write, h, buf, n); }
-WEAK long pal_close(int h) { return host_syscall1(__NR_close, h); }
 WEAK long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handle,
                             uint64_t offset, const char *name) {
     return pal_mem_map((void *)addr, len, prot,

@@ -86,24 +86,38 @@ static bool limit_allows(unsigned fd) {
     return fd < fd_limit() || fd < fd_limit_refresh();
 }
 
-/* Grows the table to hold index fd; called with the lock held. */
-static bool ensure_slots(unsigned fd) {
-    if (fd < g_slot_count)
-        return true;
-    unsigned count = g_slot_count ? g_slot_count : 64;
-    while (count <= fd)
-        count *= 2;
-    if (count > FD_MAX)
-        count = FD_MAX;
-    struct fd_slot *slots = rt_calloc(count, sizeof(*slots));
-    if (!slots)
-        return false;
-    if (g_slots)
-        memcpy(slots, g_slots, g_slot_count * sizeof(*slots));
-    rt_free(g_slots);
-    g_slots = slots;
-    g_slot_count = count;
-    return true;
+/* Grows the table to hold index fd. Called without the lock: the allocator may need the
+ * memory layer, which must never wait for the fd table while holding its own lock. The
+ * table never shrinks, so an index checked here stays valid. */
+static bool grow_table(unsigned fd) {
+    for (;;) {
+        spin_lock(&g_fd_lock);
+        unsigned have = g_slot_count;
+        spin_unlock(&g_fd_lock);
+        if (fd < have)
+            return true;
+        unsigned count = have ? have : 64;
+        while (count <= fd)
+            count *= 2;
+        if (count > FD_MAX)
+            count = FD_MAX;
+        struct fd_slot *slots = rt_calloc(count, sizeof(*slots));
+        if (!slots)
+            return false;
+        struct fd_slot *old = NULL;
+        spin_lock(&g_fd_lock);
+        if (g_slot_count < count) {
+            if (g_slots)
+                memcpy(slots, g_slots, g_slot_count * sizeof(*slots));
+            old = g_slots;
+            g_slots = slots;
+            g_slot_count = count;
+            slots = NULL;
+        }
+        spin_unlock(&g_fd_lock);
+        rt_free(slots);
+        rt_free(old);
+    }
 }
 
 static bool slot_free(unsigned fd) {
@@ -112,26 +126,29 @@ static bool slot_free(unsigned fd) {
 
 /* The lowest free fd >= min_fd, taken as reserved; -EMFILE if none below the limit. */
 static long take_lowest(unsigned min_fd) {
-    for (int attempt = 0; attempt < 2; attempt++) {
+    bool refreshed = false;
+    for (;;) {
         spin_lock(&g_fd_lock);
         unsigned fd = min_fd;
         while (!slot_free(fd))
             fd++;
-        if (fd < fd_limit()) {
-            if (!ensure_slots(fd)) {
-                spin_unlock(&g_fd_lock);
-                return -ENOMEM;
-            }
+        bool allowed = fd < fd_limit();
+        if (allowed && fd < g_slot_count) {
             g_slots[fd].file = &g_reserved;
             g_slots[fd].cloexec = false;
             spin_unlock(&g_fd_lock);
             return fd;
         }
         spin_unlock(&g_fd_lock);
-        if (!limit_allows(fd))
-            break;
+        if (allowed) {
+            if (!grow_table(fd))
+                return -ENOMEM;
+        } else if (refreshed || fd >= fd_limit_refresh()) {
+            return -EMFILE;
+        } else {
+            refreshed = true;
+        }
     }
-    return -EMFILE;
 }
 
 long fd_reserve(int min_fd) {
@@ -199,13 +216,15 @@ long fd_dup_to(int oldfd, int newfd, bool cloexec) {
     struct libos_file *f = fd_get(oldfd);
     if (!f)
         return -EBADF;
+    if (!grow_table((unsigned)newfd)) {
+        file_put(f);
+        return -ENOMEM;
+    }
     struct libos_file *replaced = NULL;
     long r = newfd;
     spin_lock(&g_fd_lock);
     if (oldfd == newfd) {
         /* dup2 to itself: nothing changes. */
-    } else if (!ensure_slots((unsigned)newfd)) {
-        r = -ENOMEM;
     } else if (g_slots[newfd].file == &g_reserved) {
         r = -EBUSY; /* as Linux, when an open of that fd is in flight */
     } else {
@@ -253,8 +272,13 @@ static void adopt_host_fd(int h) {
     struct libos_file *f = file_new_host(h, (int)flags, NULL);
     if (!f)
         return;
+    if (!grow_table((unsigned)h)) {
+        f->handle = -1;
+        file_put(f);
+        return;
+    }
     spin_lock(&g_fd_lock);
-    if (ensure_slots((unsigned)h) && !g_slots[h].file) {
+    if (!g_slots[h].file) {
         g_slots[h].file = f;
         g_slots[h].cloexec = false;
         f = NULL;

@@ -37,7 +37,7 @@ struct libos_file {
     int handle;       /* PAL handle, -1 for synthetic files */
     int status_flags; /* O_APPEND, O_NONBLOCK... as given at open / F_SETFL */
     char *path;       /* absolute virtual path, or NULL (pipes, sockets) */
-    bool is_dir;
+    bool is_dir;      /* known to be a directory (else: not known yet) */
     void *priv;       /* synthetic files: their content and position */
 };
 

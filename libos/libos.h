@@ -37,6 +37,7 @@ bool libos_context_replaced(void);
 void libos_mark_context_replaced(void);
 /* set_tid_address: the word cleared (and futex-woken) when the thread exits. */
 void libos_set_clear_child_tid(int *addr);
+void libos_set_robust_list(void *head);
 
 /* Ends the whole app: prints --stats and exits the process with status. */
 __attribute__((noreturn)) void libos_exit_process(int status);

@@ -28,3 +28,9 @@ static int *g_clear_child_tid;
 void libos_set_clear_child_tid(int *addr) {
     g_clear_child_tid = addr;
 }
+
+static void *g_robust_list;
+
+void libos_set_robust_list(void *head) {
+    g_robust_list = head;
+}

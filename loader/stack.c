@@ -2,6 +2,7 @@
  * argv[], NULL, envp[], NULL, auxv pairs, then the strings and AT_RANDOM bytes above. */
 #include "loader/loader.h"
 #include "libos/memory.h"
+#include "libos/fs/mount.h"
 #include "pal/pal.h"
 #include "common/string.h"
 #include <linux/auxvec.h>
@@ -117,5 +118,12 @@ uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **arg
         *w++ = (uint64_t)env_copy[i];
     *w++ = 0;
     memcpy(w, aux, (size_t)na * 8);
+    fs_set_auxv(aux, (size_t)na * 8);
+    size_t cmdline_len = 0;
+    for (int i = 0; i < argc; i++)
+        cmdline_len += strlen(argv[i]) + 1;
+    /* argv strings sit back to back on the stack, as /proc/self/cmdline shows them */
+    if (argc)
+        fs_set_cmdline(arg_copy[0], cmdline_len);
     return (uint64_t)sp;
 }

@@ -41,6 +41,8 @@ struct pal_tcb {
     size_t host_altstack_size;
     void *libos_stack_base;
     size_t libos_stack_size;
+    void *mapping_base;        /* the one host mapping holding stacks and this block */
+    size_t mapping_size;
 };
 
 #define PAL_TCB_LIBOS_STACK_TOP 8

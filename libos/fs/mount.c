@@ -14,8 +14,8 @@ static int g_mount_count;
 
 /* Host character devices every program expects, passed through even under a chroot. */
 static const char *const g_host_devices[] = {
-    "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-    "/dev/tty",  "/dev/ptmx", "/dev/pts",
+    "/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
+    "/dev/urandom", "/dev/tty",  "/dev/ptmx", "/dev/pts",
 };
 
 static const char *const g_pseudo_trees[] = {"/proc", "/sys"};

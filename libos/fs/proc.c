@@ -205,8 +205,7 @@ long synth_follow(struct vfs_path *p, enum synth_node node, int node_fd, size_t 
         f = fd_get(node_fd);
         if (!f)
             return -ENOENT;
-        if (node == SYNTH_LINK_FD &&
-            (f->kind == FILE_SYNTHETIC || (f->path && p->vpath[rest]))) {
+        if (node == SYNTH_LINK_FD && (f->kind == FILE_SYNTHETIC || (f->path && p->vpath[rest]))) {
             target = f->path;
             break;
         }
@@ -322,22 +321,21 @@ long synth_access(struct vfs_path *p, int mode) {
 }
 
 long synth_fd_link_target(struct libos_file *f, char *out) {
-    if (f->path)
-        return (long)str_copy(out, f->path, FS_PATH_MAX);
     if (f->handle < 0)
-        return -ENOENT;
+        return f->path ? (long)str_copy(out, f->path, FS_PATH_MAX) : -ENOENT;
+    /* The host names the object itself (after symlinks, "(deleted)" when unlinked), as
+     * Linux does; mapped back through the mounts it is the app's name for it. */
     char link[32], host[FS_PATH_MAX];
     fmt_snprintf(link, sizeof(link), "/proc/self/fd/%d", f->handle);
     long n = pal_readlink(link, host, sizeof(host) - 1);
-    if (n < 0)
-        return n;
-    host[n] = 0;
-    if (host[0] == '/') {
-        long v = mount_to_virtual(host, out, FS_PATH_MAX);
-        if (v >= 0)
-            return v;
+    if (n >= 0) {
+        host[n] = 0;
+        if (host[0] == '/' && mount_to_virtual(host, out, FS_PATH_MAX) >= 0)
+            return (long)strlen(out);
     }
-    return (long)str_copy(out, host, FS_PATH_MAX);
+    if (f->path)
+        return (long)str_copy(out, f->path, FS_PATH_MAX);
+    return n < 0 ? n : (long)str_copy(out, host, FS_PATH_MAX);
 }
 
 long synth_readlink(struct vfs_path *p, char *out) {

@@ -93,9 +93,9 @@ static long finish_resolve(struct vfs_path *p, int flags) {
         if (node == SYNTH_NONE)
             break;
         bool final = p->vpath[rest] == 0;
-        bool follow = node == SYNTH_FDINFO ||
-                      (synth_is_link((enum synth_node)node) &&
-                       (!final || (flags & VFS_FOLLOW) || p->info.must_be_dir));
+        bool follow =
+            node == SYNTH_FDINFO || (synth_is_link((enum synth_node)node) &&
+                                     (!final || (flags & VFS_FOLLOW) || p->info.must_be_dir));
         if (!follow) {
             if (!final)
                 return synth_is_dir((enum synth_node)node) ? -ENOENT : -ENOTDIR;
@@ -190,13 +190,15 @@ long vfs_open(struct vfs_path *p, int flags, int mode, struct libos_file **out) 
     long h = pal_open(p->hpath, flags | O_CLOEXEC, mode);
     if (h < 0)
         return h;
+    /* O_TMPFILE names the directory the unnamed file lives in, not the file. */
+    bool tmpfile = (flags & __O_TMPFILE) != 0;
     struct libos_file *f =
-        file_new_host((int)h, vfs_status_flags(flags), p->host_only ? NULL : p->vpath);
+        file_new_host((int)h, vfs_status_flags(flags), p->host_only || tmpfile ? NULL : p->vpath);
     if (!f) {
         pal_close((int)h);
         return -ENOMEM;
     }
-    if (flags & O_DIRECTORY)
+    if ((flags & O_DIRECTORY) && !tmpfile)
         f->is_dir = true;
     *out = f;
     return 0;

@@ -18,16 +18,16 @@ enum vfs_kind {
 
 enum synth_node {
     SYNTH_NONE,
-    SYNTH_MAPS,       /* /proc/self/maps */
-    SYNTH_AUXV,       /* /proc/self/auxv */
-    SYNTH_CMDLINE,    /* /proc/self/cmdline */
-    SYNTH_FD_DIR,     /* /proc/self/fd */
-    SYNTH_FDINFO_DIR, /* /proc/self/fdinfo */
-    SYNTH_FDINFO,     /* /proc/self/fdinfo/N: the host's fdinfo of N's handle */
-    SYNTH_LINK_EXE,   /* /proc/self/exe */
-    SYNTH_LINK_CWD,   /* /proc/self/cwd */
-    SYNTH_LINK_ROOT,  /* /proc/self/root */
-    SYNTH_LINK_FD,    /* /proc/self/fd/N */
+    SYNTH_MAPS,         /* /proc/self/maps */
+    SYNTH_AUXV,         /* /proc/self/auxv */
+    SYNTH_CMDLINE,      /* /proc/self/cmdline */
+    SYNTH_FD_DIR,       /* /proc/self/fd */
+    SYNTH_FDINFO_DIR,   /* /proc/self/fdinfo */
+    SYNTH_FDINFO,       /* /proc/self/fdinfo/N: the host's fdinfo of N's handle */
+    SYNTH_LINK_EXE,     /* /proc/self/exe */
+    SYNTH_LINK_CWD,     /* /proc/self/cwd */
+    SYNTH_LINK_ROOT,    /* /proc/self/root */
+    SYNTH_LINK_FD,      /* /proc/self/fd/N */
     SYNTH_LINK_DEV_FD,  /* /dev/fd -> /proc/self/fd */
     SYNTH_LINK_DEV_STD, /* /dev/stdin, /dev/stdout, /dev/stderr -> /proc/self/fd/N */
 };
@@ -35,14 +35,14 @@ enum synth_node {
 struct vfs_path {
     enum vfs_kind kind;
     struct path_info info;
-    int mount_id;             /* VFS_HOST: see mount_translate */
-    enum synth_node node;     /* VFS_SYNTHETIC */
-    int node_fd;              /* the N of /proc/self/fd/N and friends */
-    struct libos_file *file;  /* VFS_EMPTY: a reference to the dirfd's description */
-    bool host_only;           /* reached through the host link of an fd without a virtual
-                               * path (a pipe...): vpath does not name the object */
-    char vpath[FS_PATH_MAX];  /* normalized virtual path */
-    char hpath[FS_PATH_MAX];  /* VFS_HOST: host path */
+    int mount_id;            /* VFS_HOST: see mount_translate */
+    enum synth_node node;    /* VFS_SYNTHETIC */
+    int node_fd;             /* the N of /proc/self/fd/N and friends */
+    struct libos_file *file; /* VFS_EMPTY: a reference to the dirfd's description */
+    bool host_only;          /* reached through the host link of an fd without a virtual
+                              * path (a pipe...): vpath does not name the object */
+    char vpath[FS_PATH_MAX]; /* normalized virtual path */
+    char hpath[FS_PATH_MAX]; /* VFS_HOST: host path */
 };
 
 #define VFS_FOLLOW 1     /* follow a synthetic link in the last component */
@@ -112,17 +112,17 @@ long synth_stat(struct vfs_path *p, struct stat *st);
  * a link. Returns the length. */
 long synth_readlink(struct vfs_path *p, char *out);
 long synth_access(struct vfs_path *p, int mode);
-/* The target of a link for readlink: the fd's virtual path, or the host's name for the
- * object mapped back through the mounts ("pipe:[42]"). out holds FS_PATH_MAX bytes. */
+/* The target of /proc/self/fd/N for readlink: the host's name of the object mapped back
+ * through the mounts, else the virtual path it was opened by, else the host's name as is
+ * ("pipe:[42]"). out holds FS_PATH_MAX bytes. */
 long synth_fd_link_target(struct libos_file *f, char *out);
 
 /* ---- Helpers (libos/fs/vfs.c) ------------------------------------------------------- */
 
 /* The operation name of f: its own, else the host default when f has a PAL handle, else
  * NULL. */
-#define FILE_OP(f, name)                                                                         \
-    ((f)->ops && (f)->ops->name ? (f)->ops->name                                                 \
-                                : ((f)->handle >= 0 ? host_file_ops.name : NULL))
+#define FILE_OP(f, name)                                                                           \
+    ((f)->ops && (f)->ops->name ? (f)->ops->name : ((f)->handle >= 0 ? host_file_ops.name : NULL))
 
 /* fstat of a description: its ops, else the host handle. */
 long vfs_fstat(struct libos_file *f, struct stat *st);

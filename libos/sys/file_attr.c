@@ -16,7 +16,7 @@
 #define LOCK_NB 4
 #define LOCK_UN 8
 
-/* Resolves path and runs the host operation on it; synthetic nodes give ro_error. */
+/* Resolves path for a change; synthetic nodes give ro_error. The caller frees *out. */
 static long resolve_host(int dirfd, const char *path, int resolve_flags, long ro_error,
                          struct vfs_path **out) {
     struct vfs_path *p = vfs_path_new();

@@ -145,8 +145,8 @@ SYSCALL(ioctl, SUPPORT_PARTIAL) {
         if (!uaccess_ok(arg, sizeof(int), false)) {
             r = -EFAULT;
         } else {
-            f->status_flags = *(int *)arg ? f->status_flags | O_NONBLOCK
-                                          : f->status_flags & ~O_NONBLOCK;
+            f->status_flags =
+                *(int *)arg ? f->status_flags | O_NONBLOCK : f->status_flags & ~O_NONBLOCK;
             r = 0;
         }
     } else {

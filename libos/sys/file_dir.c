@@ -198,13 +198,12 @@ SYSCALL(rename, SUPPORT_FULL) {
 }
 
 SYSCALL(renameat, SUPPORT_FULL) {
-    return rename_at(ARG_INT(0), ARG_PTR(const char *, 1), ARG_INT(2),
-                     ARG_PTR(const char *, 3), 0);
+    return rename_at(ARG_INT(0), ARG_PTR(const char *, 1), ARG_INT(2), ARG_PTR(const char *, 3), 0);
 }
 
 SYSCALL(renameat2, SUPPORT_FULL) {
-    return rename_at(ARG_INT(0), ARG_PTR(const char *, 1), ARG_INT(2),
-                     ARG_PTR(const char *, 3), ARG_UINT(4));
+    return rename_at(ARG_INT(0), ARG_PTR(const char *, 1), ARG_INT(2), ARG_PTR(const char *, 3),
+                     ARG_UINT(4));
 }
 
 static long link_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,

@@ -7,9 +7,9 @@
 #include <linux/openat2.h>
 #include <linux/close_range.h>
 
-#define VALID_OPEN_FLAGS                                                                         \
-    (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |       \
-     FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |       \
+#define VALID_OPEN_FLAGS                                                                           \
+    (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |         \
+     FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |          \
      __O_SYNC | O_PATH | __O_TMPFILE)
 
 /* The first struct open_how (Linux 5.6): flags, mode, resolve. */

@@ -144,13 +144,13 @@ static long loop_transfer(struct libos_file *f, struct iovec *iov, int cnt, int6
             continue;
         long r;
         if (write)
-            r = positional ? FILE_OP(f, pwrite)(f, iov[i].iov_base, iov[i].iov_len,
-                                                (uint64_t)(off + done))
-                           : FILE_OP(f, write)(f, iov[i].iov_base, iov[i].iov_len);
+            r = positional
+                    ? FILE_OP(f, pwrite)(f, iov[i].iov_base, iov[i].iov_len, (uint64_t)(off + done))
+                    : FILE_OP(f, write)(f, iov[i].iov_base, iov[i].iov_len);
         else
-            r = positional ? FILE_OP(f, pread)(f, iov[i].iov_base, iov[i].iov_len,
-                                               (uint64_t)(off + done))
-                           : FILE_OP(f, read)(f, iov[i].iov_base, iov[i].iov_len);
+            r = positional
+                    ? FILE_OP(f, pread)(f, iov[i].iov_base, iov[i].iov_len, (uint64_t)(off + done))
+                    : FILE_OP(f, read)(f, iov[i].iov_base, iov[i].iov_len);
         if (r < 0)
             return done ? done : r;
         done += r;

@@ -13,7 +13,6 @@
 
 #define PROC_SUPER_MAGIC 0x9fa0
 
-
 static long copy_stat_out(struct stat *ust, const struct stat *st) {
     if (!uaccess_ok(ust, sizeof(*ust), true))
         return -EFAULT;
@@ -29,8 +28,8 @@ static long stat_at(int dirfd, const char *path, int flags, struct stat *ust) {
     if (!p)
         return -ENOMEM;
     struct stat st;
-    long r = vfs_resolve(dirfd, path, (follow ? VFS_FOLLOW : 0) |
-                                          (flags & AT_EMPTY_PATH ? VFS_EMPTY_PATH : 0), p);
+    long r = vfs_resolve(
+        dirfd, path, (follow ? VFS_FOLLOW : 0) | (flags & AT_EMPTY_PATH ? VFS_EMPTY_PATH : 0), p);
     if (r == 0)
         r = vfs_stat(p, follow, &st);
     vfs_path_free(p);

@@ -100,8 +100,7 @@ static long read_timespec(const struct __kernel_timespec *uts, int64_t *ns) {
 }
 
 /* Linux writes the time left back into the app's timeout. */
-static void write_timespec_left(struct __kernel_timespec *uts, int64_t timeout_ns,
-                                int64_t start) {
+static void write_timespec_left(struct __kernel_timespec *uts, int64_t timeout_ns, int64_t start) {
     if (!uts || timeout_ns < 0 || !uaccess_ok(uts, sizeof(*uts), true))
         return;
     int64_t left = timeout_ns - (now_ns() - start);

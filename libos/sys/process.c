@@ -4,6 +4,8 @@
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include <asm/prctl.h>
+#include <linux/prctl.h>
+#include "common/string.h"
 
 SYSCALL(exit_group, SUPPORT_FULL) {
     libos_exit_process(ARG_INT(0) & 0xff);
@@ -63,8 +65,69 @@ SYSCALL(arch_prctl, SUPPORT_PARTIAL) {
     }
 }
 
+SYSCALL(set_robust_list, SUPPORT_PARTIAL) {
+    /* Recorded; walking the list when a thread dies comes with threads. */
+    if (ARG_ULONG(1) != 24) /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    libos_set_robust_list(ARG_PTR(void *, 0));
+    return 0;
+}
+
 SYSCALL(rseq, SUPPORT_STUB) {
     /* Restartable sequences need kernel cooperation the LibOS does not give; libcs fall
      * back when registration fails with ENOSYS. */
     return -ENOSYS;
+}
+
+static char g_thread_name[16] = "";
+
+SYSCALL(prctl, SUPPORT_PARTIAL) {
+    int option = ARG_INT(0);
+    switch (option) {
+    case PR_SET_NAME: {
+        long n = uaccess_strlen(ARG_PTR(const char *, 1), 4096);
+        if (n < 0)
+            return n == -ENAMETOOLONG ? -EFAULT : n;
+        size_t len = (size_t)n < sizeof(g_thread_name) - 1 ? (size_t)n : sizeof(g_thread_name) - 1;
+        memcpy(g_thread_name, ARG_PTR(const char *, 1), len);
+        g_thread_name[len] = 0;
+        return 0;
+    }
+    case PR_GET_NAME: {
+        char *out = ARG_PTR(char *, 1);
+        if (!UACCESS_WRITE(out, sizeof(g_thread_name)))
+            return -EFAULT;
+        memcpy(out, g_thread_name, sizeof(g_thread_name));
+        return 0;
+    }
+    case PR_GET_DUMPABLE:
+        return 1;
+    case PR_SET_DUMPABLE:
+        return ARG_ULONG(1) <= 1 ? 0 : -EINVAL;
+    case PR_SET_PDEATHSIG:
+        return ARG_ULONG(1) <= 64 ? 0 : -EINVAL;
+    case PR_GET_PDEATHSIG: {
+        int *out = ARG_PTR(int *, 1);
+        if (!UACCESS_WRITE(out, sizeof(*out)))
+            return -EFAULT;
+        *out = 0;
+        return 0;
+    }
+    case PR_SET_NO_NEW_PRIVS:
+        return ARG_ULONG(1) == 1 ? 0 : -EINVAL;
+    case PR_GET_NO_NEW_PRIVS:
+        return 1; /* the kernel catch needs it set when it is seccomp; say so either way */
+    case PR_GET_TIMERSLACK:
+        return 50000;
+    case PR_SET_TIMERSLACK:
+        return 0;
+    case PR_SET_VMA:
+        return -EINVAL; /* anonymous VMA names are not kept */
+    case PR_CAPBSET_READ:
+        return ARG_ULONG(1) <= 40 ? 1 : -EINVAL;
+    default:
+        /* Linux's answer to an option it does not know; the SUD, seccomp and similar
+         * options land here too: the app cannot take over the runtime's own mechanisms. */
+        return -EINVAL;
+    }
 }

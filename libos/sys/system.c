@@ -2,6 +2,7 @@
 #include "libos/syscall.h"
 #include "libos/libos.h"
 #include "libos/uaccess.h"
+#include "libos/fd.h"
 #include "pal/pal.h"
 #include "common/string.h"
 #include <linux/utsname.h>
@@ -24,7 +25,11 @@ static long rlimit_op(int resource, const struct rlimit64 *new_limit, struct rli
         return -EFAULT;
     if (new_limit && new_limit->rlim_cur > new_limit->rlim_max)
         return -EINVAL;
-    return pal_host_rlimit(resource, new_limit, old);
+    long r = pal_host_rlimit(resource, new_limit, old);
+    /* The LibOS fd table enforces the open-files limit itself. */
+    if (r == 0 && new_limit && resource == RLIMIT_NOFILE)
+        fd_set_limit(new_limit->rlim_cur > 0x7fffffff ? 0x7fffffff : (unsigned)new_limit->rlim_cur);
+    return r;
 }
 
 SYSCALL(getrlimit, SUPPORT_FULL) {

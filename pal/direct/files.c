@@ -69,8 +69,7 @@ long pal_utimens(const char *path, const struct __kernel_timespec *times, int fl
 }
 
 long pal_chown(const char *path, unsigned uid, unsigned gid, bool follow) {
-    return host_syscall5(__NR_fchownat, AT_FDCWD, path, uid, gid,
-                         follow ? 0 : AT_SYMLINK_NOFOLLOW);
+    return host_syscall5(__NR_fchownat, AT_FDCWD, path, uid, gid, follow ? 0 : AT_SYMLINK_NOFOLLOW);
 }
 
 long pal_statfs(const char *path, void *statfs_buf) {

@@ -9,14 +9,15 @@
 #define ALTSTACK_SIZE (64 * 1024UL)
 #define GUARD 4096UL
 
-struct pal_tcb *pal_thread_setup_current(void) {
+/* Maps a control block with its stacks for a thread that does not run yet. */
+static struct pal_tcb *thread_block_alloc(void) {
     /* One mapping: guard | LibOS stack | guard | host signal stack | control block. */
     size_t tcb_size = (sizeof(struct pal_tcb) + 4095) & ~4095UL;
     size_t total = GUARD + LIBOS_STACK_SIZE + GUARD + ALTSTACK_SIZE + tcb_size;
     long m = host_syscall6(__NR_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m < 0 && m > -4096)
-        pal_fatal("allocating a thread's runtime stacks", m);
+        return NULL;
     char *base = (char *)m;
     host_syscall3(__NR_mprotect, base, GUARD, PROT_NONE);
     host_syscall3(__NR_mprotect, base + GUARD + LIBOS_STACK_SIZE, GUARD, PROT_NONE);
@@ -24,25 +25,38 @@ struct pal_tcb *pal_thread_setup_current(void) {
     struct pal_tcb *tcb = (struct pal_tcb *)(base + total - tcb_size);
     memset(tcb, 0, sizeof(*tcb));
     tcb->self = tcb;
+    tcb->mapping_base = base;
+    tcb->mapping_size = total;
     tcb->libos_stack_base = base + GUARD;
     tcb->libos_stack_size = LIBOS_STACK_SIZE;
     tcb->libos_stack_top = base + GUARD + LIBOS_STACK_SIZE;
     tcb->host_altstack = base + GUARD + LIBOS_STACK_SIZE + GUARD;
     tcb->host_altstack_size = ALTSTACK_SIZE;
-    tcb->host_tid = (int)host_syscall0(__NR_gettid);
     tcb->in_runtime = 1;
+    return tcb;
+}
 
-    long r = host_syscall2(__NR_arch_prctl, ARCH_SET_GS, tcb);
+/* Makes tcb the calling host thread's control block and host signal stack. */
+static void thread_block_install(struct pal_tcb *tcb) {
+    long r = pal_gate_set_gs(tcb);
     if (r < 0)
         pal_fatal("setting the thread control block (arch_prctl ARCH_SET_GS)", r);
+    tcb->host_tid = (int)host_syscall0(__NR_gettid);
     struct {
         void *sp;
         int flags;
         size_t size;
-    } ss = {tcb->host_altstack, 0, ALTSTACK_SIZE};
+    } ss = {tcb->host_altstack, 0, tcb->host_altstack_size};
     r = host_syscall2(__NR_sigaltstack, &ss, 0);
     if (r < 0)
         pal_fatal("setting the host signal stack", r);
+}
+
+struct pal_tcb *pal_thread_setup_current(void) {
+    struct pal_tcb *tcb = thread_block_alloc();
+    if (!tcb)
+        pal_fatal("allocating the main thread's runtime stacks", -12);
+    thread_block_install(tcb);
     return tcb;
 }
 

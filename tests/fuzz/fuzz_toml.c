@@ -1,3 +1,4 @@
+/* unit-sources: common/toml.c loader/manifest.c common/string.c common/fmt.c */
 /* Fuzz target for the TOML parser (common/toml.c) and the manifest layer above it
  * (loader/manifest.c). For every input it checks that parsing either fails with a message
  * and a line inside the input, or yields a tree whose invariants hold and which survives a

@@ -48,8 +48,8 @@ static int list_with_getdents(int fd, char **entries, int max) {
         calls++;
         for (long pos = 0; pos < len;) {
             struct linux_dirent64 *entry = (struct linux_dirent64 *)(buf + pos);
-            if (count < max && asprintf(&entries[count], "%s (%s)", entry->d_name,
-                                        type_name(entry->d_type)) > 0)
+            if (count < max &&
+                asprintf(&entries[count], "%s (%s)", entry->d_name, type_name(entry->d_type)) > 0)
                 count++;
             pos += entry->d_reclen;
         }
@@ -173,8 +173,8 @@ static void check_mkdir_unlink(void) {
     EXPECT_ERR("unlink a directory", RAW(SYS_unlink, "dirs.d/m/inner"), EISDIR);
     EXPECT_ERR("unlink missing", RAW(SYS_unlink, "dirs.d/m/missing"), ENOENT);
     EXPECT_ERR("unlink bad path", RAW(SYS_unlink, BAD_PTR), EFAULT);
-    EXPECT_ERR("unlinkat AT_REMOVEDIR on a file",
-               RAW(SYS_unlinkat, dirfd, "m/file", AT_REMOVEDIR), ENOTDIR);
+    EXPECT_ERR("unlinkat AT_REMOVEDIR on a file", RAW(SYS_unlinkat, dirfd, "m/file", AT_REMOVEDIR),
+               ENOTDIR);
     EXPECT_ERR("unlinkat bad flags", RAW(SYS_unlinkat, dirfd, "m/file", 0x1), EINVAL);
     EXPECT_ERR("unlinkat bad dirfd", RAW(SYS_unlinkat, 999, "m/file", 0), EBADF);
     EXPECT_OK("unlinkat file", RAW(SYS_unlinkat, dirfd, "m/file", 0));
@@ -256,10 +256,10 @@ static void check_rename(void) {
     EXPECT_STR("exchanged: three", buf, "one");
     EXPECT_ERR("renameat2 RENAME_EXCHANGE with a missing side",
                RAW(SYS_renameat2, dirfd, "deux", dirfd, "none", RENAME_EXCHANGE), ENOENT);
-    EXPECT_ERR("renameat2 NOREPLACE|EXCHANGE",
-               RAW(SYS_renameat2, dirfd, "deux", dirfd, "three",
-                   RENAME_NOREPLACE | RENAME_EXCHANGE),
-               EINVAL);
+    EXPECT_ERR(
+        "renameat2 NOREPLACE|EXCHANGE",
+        RAW(SYS_renameat2, dirfd, "deux", dirfd, "three", RENAME_NOREPLACE | RENAME_EXCHANGE),
+        EINVAL);
     EXPECT_ERR("renameat2 unknown flag", RAW(SYS_renameat2, dirfd, "deux", dirfd, "x", 0x100),
                EINVAL);
     RAW(SYS_close, dirfd);

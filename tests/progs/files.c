@@ -30,8 +30,7 @@ static void check_open_flags(int dirfd) {
     EXPECT_ERR("close -1", RAW(SYS_close, -1), EBADF);
 
     EXPECT_ERR("open missing file", RAW(SYS_open, "files.d/missing", O_RDONLY), ENOENT);
-    EXPECT_ERR("open path through a file", RAW(SYS_open, "files.d/a.txt/x", O_RDONLY),
-               ENOTDIR);
+    EXPECT_ERR("open path through a file", RAW(SYS_open, "files.d/a.txt/x", O_RDONLY), ENOTDIR);
     EXPECT_ERR("open directory O_WRONLY", RAW(SYS_open, "files.d/sub", O_WRONLY), EISDIR);
     EXPECT_ERR("open file O_DIRECTORY", RAW(SYS_open, "files.d/a.txt", O_RDONLY | O_DIRECTORY),
                ENOTDIR);

@@ -53,7 +53,8 @@ static bool maps_find(const void *addr, struct maps_line *out) {
     int fd = (int)RAW(SYS_open, "/proc/self/maps", O_RDONLY);
     if (fd < 0)
         return false;
-    while (used < sizeof(buf) - 1 && (len = RAW(SYS_read, fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+    while (used < sizeof(buf) - 1 &&
+           (len = RAW(SYS_read, fd, buf + used, sizeof(buf) - 1 - used)) > 0)
         used += (size_t)len;
     RAW(SYS_close, fd);
     buf[used] = 0;
@@ -82,9 +83,9 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 static void check_anonymous(void) {
-    char *p = (char *)EXPECT_OK("mmap anonymous 3 pages",
-                                raw_mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
-                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    char *p =
+        (char *)EXPECT_OK("mmap anonymous 3 pages", raw_mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+                                                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     if ((long)p < 0)
         return;
     EXPECT_TRUE("mmap result is page aligned", ((unsigned long)p & (page - 1)) == 0);
@@ -93,8 +94,8 @@ static void check_anonymous(void) {
     EXPECT_TRUE("anonymous memory keeps writes", all_bytes(p, 3 * page, 'a'));
     EXPECT_OK("munmap middle page", RAW(SYS_munmap, p + page, page));
     EXPECT_TRUE("unmapped middle page is gone", !is_mapped(p + page));
-    EXPECT_TRUE("pages around the hole stay", all_bytes(p, page, 'a') &&
-                                                  all_bytes(p + 2 * page, page, 'a'));
+    EXPECT_TRUE("pages around the hole stay",
+                all_bytes(p, page, 'a') && all_bytes(p + 2 * page, page, 'a'));
     EXPECT_OK("munmap across the hole", RAW(SYS_munmap, p, 3 * page));
     EXPECT_OK("munmap of an unmapped range", RAW(SYS_munmap, p, 3 * page));
     EXPECT_ERR("munmap unaligned", RAW(SYS_munmap, p + 1, page), EINVAL);
@@ -106,28 +107,28 @@ static void check_anonymous(void) {
                raw_mmap(NULL, page, PROT_READ, MAP_ANONYMOUS, -1, 0), EINVAL);
     EXPECT_ERR("mmap file with a bad fd", raw_mmap(NULL, page, PROT_READ, MAP_PRIVATE, 999, 0),
                EBADF);
-    EXPECT_ERR("mmap MAP_FIXED unaligned address",
-               raw_mmap((void *)0x10001, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                        -1, 0),
-               EINVAL);
+    EXPECT_ERR(
+        "mmap MAP_FIXED unaligned address",
+        raw_mmap((void *)0x10001, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+        EINVAL);
     EXPECT_ERR("mmap absurd length",
                raw_mmap(NULL, (size_t)1 << 62, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
                ENOMEM);
 
-    char *shared = (char *)EXPECT_OK(
-        "mmap shared anonymous",
-        raw_mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    char *shared =
+        (char *)EXPECT_OK("mmap shared anonymous", raw_mmap(NULL, page, PROT_READ | PROT_WRITE,
+                                                            MAP_SHARED | MAP_ANONYMOUS, -1, 0));
     memset(shared, 's', page);
-    EXPECT_OK("madvise MADV_DONTNEED shared anonymous", RAW(SYS_madvise, shared, page,
-                                                            MADV_DONTNEED));
+    EXPECT_OK("madvise MADV_DONTNEED shared anonymous",
+              RAW(SYS_madvise, shared, page, MADV_DONTNEED));
     EXPECT_TRUE("shared anonymous memory survives MADV_DONTNEED", all_bytes(shared, page, 's'));
     RAW(SYS_munmap, shared, page);
 
     /* A big PROT_NONE reservation committed piecewise, as Go's heap does. */
     size_t reserve = (size_t)1 << 30;
-    char *arena = (char *)EXPECT_OK("reserve 1 GiB PROT_NONE",
-                                    raw_mmap(NULL, reserve, PROT_NONE,
-                                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+    char *arena = (char *)EXPECT_OK(
+        "reserve 1 GiB PROT_NONE",
+        raw_mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
     if ((long)arena > 0) {
         char *middle = arena + (reserve / 2);
         EXPECT_OK("commit 1 MiB in the middle",
@@ -160,8 +161,8 @@ static void check_fixed_and_hints(void) {
     RAW(SYS_munmap, p + 3 * page, page);
     EXPECT_TRUE("MAP_FIXED_NOREPLACE in a free range",
                 raw_mmap(p + 3 * page, page, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) ==
-                    (long)(p + 3 * page));
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+                         0) == (long)(p + 3 * page));
     RAW(SYS_munmap, p + 3 * page, page);
     EXPECT_TRUE("a free hint is honored",
                 raw_mmap(p + 3 * page, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
@@ -189,8 +190,8 @@ static void check_files(void) {
     int fd = (int)RAW(SYS_open, "mm.d/data", O_RDWR);
     int readonly = (int)RAW(SYS_open, "mm.d/data", O_RDONLY);
 
-    char *p = (char *)EXPECT_OK("mmap file private",
-                                raw_mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+    char *p = (char *)EXPECT_OK(
+        "mmap file private", raw_mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
     EXPECT_MEM("private mapping shows the file", p, content, 3 * page);
     p[0] = 'X';
     char byte = 0;
@@ -216,8 +217,7 @@ static void check_files(void) {
                raw_mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, readonly, 0), EACCES);
     p = (char *)EXPECT_OK("mmap shared read-only from O_RDONLY fd",
                           raw_mmap(NULL, page, PROT_READ, MAP_SHARED, readonly, 0));
-    EXPECT_ERR("mprotect it writable", RAW(SYS_mprotect, p, page, PROT_READ | PROT_WRITE),
-               EACCES);
+    EXPECT_ERR("mprotect it writable", RAW(SYS_mprotect, p, page, PROT_READ | PROT_WRITE), EACCES);
     RAW(SYS_munmap, p, page);
 
     p = (char *)EXPECT_OK("mmap file shared",
@@ -235,7 +235,8 @@ static void check_files(void) {
     RAW(SYS_munmap, p, 3 * page);
 
     int small = (int)RAW(SYS_open, "mm.d/small", O_RDONLY);
-    p = (char *)EXPECT_OK("mmap 10-byte file", raw_mmap(NULL, page, PROT_READ, MAP_PRIVATE, small, 0));
+    p = (char *)EXPECT_OK("mmap 10-byte file",
+                          raw_mmap(NULL, page, PROT_READ, MAP_PRIVATE, small, 0));
     EXPECT_MEM("file bytes", p, "0123456789", 10);
     EXPECT_TRUE("rest of the last page is zero", all_bytes(p + 10, page - 10, 0));
     RAW(SYS_munmap, p, page);
@@ -268,8 +269,8 @@ static void check_mprotect(void) {
 
     struct maps_line line;
     EXPECT_TRUE("maps has the read-only page", maps_find(p + page, &line));
-    EXPECT_TRUE("read-only page is its own line",
-                line.start == (unsigned long)(p + page) && line.end == (unsigned long)(p + 2 * page));
+    EXPECT_TRUE("read-only page is its own line", line.start == (unsigned long)(p + page) &&
+                                                      line.end == (unsigned long)(p + 2 * page));
     EXPECT_STR("read-only page perms", line.perms, "r--p");
     EXPECT_TRUE("maps has the first page", maps_find(p, &line));
     EXPECT_STR("first page perms", line.perms, "rw-p");
@@ -278,19 +279,18 @@ static void check_mprotect(void) {
     EXPECT_TRUE("maps has the last page", maps_find(p + 2 * page, &line));
     EXPECT_STR("last page perms", line.perms, "rw-p");
 
-    EXPECT_OK("mprotect back to read-write", RAW(SYS_mprotect, p + page, page,
-                                                 PROT_READ | PROT_WRITE));
+    EXPECT_OK("mprotect back to read-write",
+              RAW(SYS_mprotect, p + page, page, PROT_READ | PROT_WRITE));
     memset(p + page, 'q', page);
     EXPECT_TRUE("write after mprotect back", all_bytes(p + page, page, 'q'));
-    EXPECT_TRUE("maps merged the range again",
-                maps_find(p + page, &line) && line.start <= (unsigned long)p &&
-                    line.end >= (unsigned long)(p + 3 * page));
+    EXPECT_TRUE("maps merged the range again", maps_find(p + page, &line) &&
+                                                   line.start <= (unsigned long)p &&
+                                                   line.end >= (unsigned long)(p + 3 * page));
     EXPECT_OK("mprotect PROT_NONE", RAW(SYS_mprotect, p, 3 * page, PROT_NONE));
     EXPECT_TRUE("maps shows PROT_NONE", maps_find(p, &line) && !strcmp(line.perms, "---p"));
-    EXPECT_OK("mprotect read-write again", RAW(SYS_mprotect, p, 3 * page,
-                                               PROT_READ | PROT_WRITE));
-    EXPECT_TRUE("contents kept across PROT_NONE", all_bytes(p, page, 'p') &&
-                                                      all_bytes(p + page, page, 'q'));
+    EXPECT_OK("mprotect read-write again", RAW(SYS_mprotect, p, 3 * page, PROT_READ | PROT_WRITE));
+    EXPECT_TRUE("contents kept across PROT_NONE",
+                all_bytes(p, page, 'p') && all_bytes(p + page, page, 'q'));
     EXPECT_OK("mprotect zero length", RAW(SYS_mprotect, p, 0, PROT_READ));
     EXPECT_ERR("mprotect unaligned", RAW(SYS_mprotect, p + 1, page, PROT_READ), EINVAL);
     EXPECT_ERR("mprotect unknown prot bit", RAW(SYS_mprotect, p, page, 0x100), EINVAL);
@@ -361,8 +361,8 @@ static void check_brk(void) {
         grown_writable = all_bytes((char *)start, 16 * page, 'b');
         shrunk = RAW(SYS_brk, start + page);
         regrown = RAW(SYS_brk, start + 16 * page);
-        regrown_zero = all_bytes((char *)start + page, 15 * page, 0) &&
-                       all_bytes((char *)start, page, 'b');
+        regrown_zero =
+            all_bytes((char *)start + page, 15 * page, 0) && all_bytes((char *)start, page, 'b');
         RAW(SYS_brk, start);
         after = RAW(SYS_brk, 0);
         refused = RAW(SYS_brk, 4096);
@@ -375,8 +375,7 @@ static void check_brk(void) {
     EXPECT_TRUE("brk grows again", regrown == start + 16 * page);
     EXPECT_TRUE("memory given back and taken again is zero", regrown_zero);
     EXPECT_TRUE("brk back at the start", after == start);
-    EXPECT_TRUE("brk below the data segment is refused with the current break",
-                refused == start);
+    EXPECT_TRUE("brk below the data segment is refused with the current break", refused == start);
 }
 
 int main(int argc, char **argv) {

@@ -76,8 +76,7 @@ static void check_ppoll(void) {
     EXPECT_VAL("ppoll NULL timeout with data", RAW(SYS_ppoll, &pfd, 1, NULL, NULL, 0), 1);
     struct timespec bad = {0, 2000000000};
     EXPECT_ERR("ppoll invalid timeout", RAW(SYS_ppoll, &pfd, 1, &bad, NULL, 0), EINVAL);
-    EXPECT_ERR("ppoll bad sigset size",
-               RAW(SYS_ppoll, &pfd, 1, &timeout, &empty_mask, 4), EINVAL);
+    EXPECT_ERR("ppoll bad sigset size", RAW(SYS_ppoll, &pfd, 1, &timeout, &empty_mask, 4), EINVAL);
     EXPECT_ERR("ppoll bad timeout pointer", RAW(SYS_ppoll, &pfd, 1, BAD_PTR, NULL, 0), EFAULT);
     EXPECT_VAL("libc ppoll", LIBC(ppoll(&pfd, 1, &timeout, NULL)), 1);
     RAW(SYS_close, fds[0]);

@@ -18,8 +18,8 @@ static void check_ids(void) {
     EXPECT_TRUE("getpid positive", pid > 0);
     EXPECT_TRUE("gettid equals getpid in the main thread", tid == pid);
     EXPECT_TRUE("libc getpid agrees", getpid() == pid);
-    EXPECT_TRUE("getppid not negative and not self", RAW(SYS_getppid) >= 0 &&
-                                                         RAW(SYS_getppid) != pid);
+    EXPECT_TRUE("getppid not negative and not self",
+                RAW(SYS_getppid) >= 0 && RAW(SYS_getppid) != pid);
 
     long uid = RAW(SYS_getuid), euid = RAW(SYS_geteuid);
     long gid = RAW(SYS_getgid), egid = RAW(SYS_getegid);
@@ -122,10 +122,10 @@ static void check_sched(void) {
     EXPECT_TRUE("sysconf online CPUs positive", sysconf(_SC_NPROCESSORS_ONLN) >= 1);
     EXPECT_OK("sched_getaffinity by own pid",
               RAW(SYS_sched_getaffinity, RAW(SYS_getpid), sizeof(set), &set));
-    EXPECT_ERR("sched_getaffinity size not a multiple of 8",
-               RAW(SYS_sched_getaffinity, 0, 3, &set), EINVAL);
-    EXPECT_ERR("sched_getaffinity bad pointer",
-               RAW(SYS_sched_getaffinity, 0, sizeof(set), BAD_PTR), EFAULT);
+    EXPECT_ERR("sched_getaffinity size not a multiple of 8", RAW(SYS_sched_getaffinity, 0, 3, &set),
+               EINVAL);
+    EXPECT_ERR("sched_getaffinity bad pointer", RAW(SYS_sched_getaffinity, 0, sizeof(set), BAD_PTR),
+               EFAULT);
     EXPECT_ERR("sched_getaffinity no such process",
                RAW(SYS_sched_getaffinity, 0x3ffffff0, sizeof(set), &set), ESRCH);
 }
@@ -157,8 +157,8 @@ static void check_thread_facts(void) {
     EXPECT_TRUE("ARCH_GET_FS is the TLS self pointer", fs_base != 0 && fs_base == fs_self);
     EXPECT_OK("arch_prctl ARCH_GET_GS", RAW(SYS_arch_prctl, TL_ARCH_GET_GS, &gs_base));
     EXPECT_VAL("the app's GS base is 0", gs_base, 0);
-    EXPECT_ERR("arch_prctl ARCH_GET_FS bad pointer",
-               RAW(SYS_arch_prctl, TL_ARCH_GET_FS, BAD_PTR), EFAULT);
+    EXPECT_ERR("arch_prctl ARCH_GET_FS bad pointer", RAW(SYS_arch_prctl, TL_ARCH_GET_FS, BAD_PTR),
+               EFAULT);
     EXPECT_ERR("arch_prctl unknown code", RAW(SYS_arch_prctl, 0x9999, 0), EINVAL);
     EXPECT_OK("arch_prctl ARCH_SET_FS to the same base",
               RAW(SYS_arch_prctl, TL_ARCH_SET_FS, fs_base));

@@ -220,22 +220,22 @@ static void check_generated_code(void) {
         return;
     }
     memcpy(code, getpid_code, sizeof(getpid_code));
-    EXPECT_OK("mprotect generated code executable", RAW(SYS_mprotect, code, page,
-                                                        PROT_READ | PROT_EXEC));
+    EXPECT_OK("mprotect generated code executable",
+              RAW(SYS_mprotect, code, page, PROT_READ | PROT_EXEC));
     long (*generated)(void) = (long (*)(void))code;
     EXPECT_TRUE("syscall in generated code", generated() == RAW(NR_GETPID));
 
-    EXPECT_OK("mprotect generated code writable", RAW(SYS_mprotect, code, page,
-                                                      PROT_READ | PROT_WRITE));
+    EXPECT_OK("mprotect generated code writable",
+              RAW(SYS_mprotect, code, page, PROT_READ | PROT_WRITE));
     code[1] = NR_GETPPID;
-    EXPECT_OK("mprotect rewritten code executable", RAW(SYS_mprotect, code, page,
-                                                        PROT_READ | PROT_EXEC));
+    EXPECT_OK("mprotect rewritten code executable",
+              RAW(SYS_mprotect, code, page, PROT_READ | PROT_EXEC));
     EXPECT_TRUE("syscall in rewritten code", generated() == RAW(NR_GETPPID));
 
     /* The same code mapped straight in as read-write-execute, then changed in place. */
-    unsigned char *rwx = (unsigned char *)RAW(SYS_mmap, NULL, page,
-                                              PROT_READ | PROT_WRITE | PROT_EXEC,
-                                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *rwx =
+        (unsigned char *)RAW(SYS_mmap, NULL, page, PROT_READ | PROT_WRITE | PROT_EXEC,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if ((long)rwx > 0) {
         memcpy(rwx, getpid_code, sizeof(getpid_code));
         generated = (long (*)(void))rwx;

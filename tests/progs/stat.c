@@ -94,31 +94,30 @@ static void check_stat(int dirfd) {
     EXPECT_VAL("statx mode", stx.stx_mode, S_IFREG | 0640);
     EXPECT_VAL("statx nlink", stx.stx_nlink, 1);
     EXPECT_TRUE("statx and fstat agree on inode, owner and blocks",
-                stx.stx_ino == st.st_ino && stx.stx_uid == st.st_uid &&
-                    stx.stx_gid == st.st_gid && stx.stx_blocks == (uint64_t)st.st_blocks);
+                stx.stx_ino == st.st_ino && stx.stx_uid == st.st_uid && stx.stx_gid == st.st_gid &&
+                    stx.stx_blocks == (uint64_t)st.st_blocks);
     EXPECT_TRUE("statx and fstat agree on device",
                 makedev(stx.stx_dev_major, stx.stx_dev_minor) == st.st_dev);
-    EXPECT_TRUE("statx and fstat agree on mtime", stx.stx_mtime.tv_sec == st.st_mtim.tv_sec &&
-                                                      stx.stx_mtime.tv_nsec ==
-                                                          (uint32_t)st.st_mtim.tv_nsec);
+    EXPECT_TRUE("statx and fstat agree on mtime",
+                stx.stx_mtime.tv_sec == st.st_mtim.tv_sec &&
+                    stx.stx_mtime.tv_nsec == (uint32_t)st.st_mtim.tv_nsec);
     memset(&stx, 0, sizeof(stx));
-    EXPECT_OK("statx AT_EMPTY_PATH on fd", RAW(SYS_statx, fd, "", AT_EMPTY_PATH,
-                                               TL_STATX_BASIC_STATS, &stx));
+    EXPECT_OK("statx AT_EMPTY_PATH on fd",
+              RAW(SYS_statx, fd, "", AT_EMPTY_PATH, TL_STATX_BASIC_STATS, &stx));
     EXPECT_VAL("statx by fd size", stx.stx_size, 1234);
-    EXPECT_OK("statx AT_SYMLINK_NOFOLLOW", RAW(SYS_statx, dirfd, "l", AT_SYMLINK_NOFOLLOW,
-                                               TL_STATX_BASIC_STATS, &stx));
+    EXPECT_OK("statx AT_SYMLINK_NOFOLLOW",
+              RAW(SYS_statx, dirfd, "l", AT_SYMLINK_NOFOLLOW, TL_STATX_BASIC_STATS, &stx));
     EXPECT_TRUE("statx sees the link", S_ISLNK(stx.stx_mode));
     EXPECT_ERR("statx missing", RAW(SYS_statx, dirfd, "missing", 0, TL_STATX_BASIC_STATS, &stx),
                ENOENT);
-    EXPECT_ERR("statx reserved mask bit",
-               RAW(SYS_statx, dirfd, "f", 0, TL_STATX_RESERVED, &stx), EINVAL);
+    EXPECT_ERR("statx reserved mask bit", RAW(SYS_statx, dirfd, "f", 0, TL_STATX_RESERVED, &stx),
+               EINVAL);
     EXPECT_ERR("statx contradicting sync flags",
                RAW(SYS_statx, dirfd, "f", TL_AT_STATX_BAD_SYNC, TL_STATX_BASIC_STATS, &stx),
                EINVAL);
-    EXPECT_ERR("statx bad buffer",
-               RAW(SYS_statx, dirfd, "f", 0, TL_STATX_BASIC_STATS, BAD_PTR), EFAULT);
-    EXPECT_ERR("statx bad dirfd", RAW(SYS_statx, 999, "f", 0, TL_STATX_BASIC_STATS, &stx),
-               EBADF);
+    EXPECT_ERR("statx bad buffer", RAW(SYS_statx, dirfd, "f", 0, TL_STATX_BASIC_STATS, BAD_PTR),
+               EFAULT);
+    EXPECT_ERR("statx bad dirfd", RAW(SYS_statx, 999, "f", 0, TL_STATX_BASIC_STATS, &stx), EBADF);
     RAW(SYS_close, fd);
 }
 
@@ -137,8 +136,7 @@ static void check_access(int dirfd) {
     EXPECT_OK("faccessat2 AT_SYMLINK_NOFOLLOW on broken symlink",
               RAW(SYS_faccessat2, dirfd, "broken", F_OK, AT_SYMLINK_NOFOLLOW));
     EXPECT_OK("faccessat2 AT_EACCESS", RAW(SYS_faccessat2, dirfd, "f", R_OK, AT_EACCESS));
-    EXPECT_OK("faccessat2 AT_EMPTY_PATH",
-              RAW(SYS_faccessat2, dirfd, "", F_OK, AT_EMPTY_PATH));
+    EXPECT_OK("faccessat2 AT_EMPTY_PATH", RAW(SYS_faccessat2, dirfd, "", F_OK, AT_EMPTY_PATH));
     EXPECT_ERR("faccessat2 bad flags", RAW(SYS_faccessat2, dirfd, "f", F_OK, 0x4), EINVAL);
     EXPECT_ERR("faccessat2 missing", RAW(SYS_faccessat2, dirfd, "missing", F_OK, 0), ENOENT);
     EXPECT_OK("libc faccessat", LIBC(faccessat(dirfd, "f", W_OK, 0)));
@@ -155,11 +153,9 @@ static void check_readlink(int dirfd, const char *argv0) {
     EXPECT_VAL("readlink l", RAW(SYS_readlink, "st.d/l", buf, sizeof(buf)), 1);
     EXPECT_STR("readlink l target", buf, "f");
     memset(buf, 0, sizeof(buf));
-    EXPECT_VAL("readlink truncates to the buffer",
-               RAW(SYS_readlink, "st.d/long", buf, 4), 4);
+    EXPECT_VAL("readlink truncates to the buffer", RAW(SYS_readlink, "st.d/long", buf, 4), 4);
     EXPECT_STR("readlink truncated target", buf, "a_lo");
-    EXPECT_ERR("readlink on a regular file", RAW(SYS_readlink, "st.d/f", buf, sizeof(buf)),
-               EINVAL);
+    EXPECT_ERR("readlink on a regular file", RAW(SYS_readlink, "st.d/f", buf, sizeof(buf)), EINVAL);
     EXPECT_ERR("readlink missing", RAW(SYS_readlink, "st.d/missing", buf, sizeof(buf)), ENOENT);
     EXPECT_ERR("readlink zero size", RAW(SYS_readlink, "st.d/l", buf, 0), EINVAL);
     EXPECT_ERR("readlink bad buffer", RAW(SYS_readlink, "st.d/l", BAD_PTR, 10), EFAULT);

@@ -87,17 +87,19 @@ static inline long tl_raw6(long nr, long a, long b, long c, long d, long e, long
 #define TL_RAW2(n, a, b) tl_raw6((n), (long)(a), (long)(b), 0, 0, 0, 0)
 #define TL_RAW3(n, a, b, c) tl_raw6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define TL_RAW4(n, a, b, c, d) tl_raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define TL_RAW5(n, a, b, c, d, e)                                                              \
+#define TL_RAW5(n, a, b, c, d, e)                                                                  \
     tl_raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
-#define TL_RAW6(n, a, b, c, d, e, f)                                                           \
+#define TL_RAW6(n, a, b, c, d, e, f)                                                               \
     tl_raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 /* RAW(SYS_x, args...): one `syscall` instruction, result in kernel form. */
-#define RAW(...)                                                                               \
-    TL_RAW_PICK(__VA_ARGS__, TL_RAW6, TL_RAW5, TL_RAW4, TL_RAW3, TL_RAW2, TL_RAW1, TL_RAW0)    \
+#define RAW(...)                                                                                   \
+    TL_RAW_PICK(__VA_ARGS__, TL_RAW6, TL_RAW5, TL_RAW4, TL_RAW3, TL_RAW2, TL_RAW1, TL_RAW0)        \
     (__VA_ARGS__)
 
 /* The argument is evaluated before errno is read, so errno belongs to that call. */
-static inline long tl_libc_result(long result) { return result == -1 ? -errno : result; }
+static inline long tl_libc_result(long result) {
+    return result == -1 ? -errno : result;
+}
 #define LIBC(call) tl_libc_result((long)(call))
 
 /* An address that is never mapped in a user process. */
@@ -108,27 +110,48 @@ TL_HELPER const char *tl_errno_name(long err) {
         int number;
         const char *name;
     } names[] = {
-        {EPERM, "EPERM"},       {ENOENT, "ENOENT"},
-        {ESRCH, "ESRCH"},       {EINTR, "EINTR"},
-        {EIO, "EIO"},           {ENXIO, "ENXIO"},
-        {E2BIG, "E2BIG"},       {ENOEXEC, "ENOEXEC"},
-        {EBADF, "EBADF"},       {ECHILD, "ECHILD"},
-        {EAGAIN, "EAGAIN"},     {ENOMEM, "ENOMEM"},
-        {EACCES, "EACCES"},     {EFAULT, "EFAULT"},
-        {EBUSY, "EBUSY"},       {EEXIST, "EEXIST"},
-        {EXDEV, "EXDEV"},       {ENODEV, "ENODEV"},
-        {ENOTDIR, "ENOTDIR"},   {EISDIR, "EISDIR"},
-        {EINVAL, "EINVAL"},     {ENFILE, "ENFILE"},
-        {EMFILE, "EMFILE"},     {ENOTTY, "ENOTTY"},
-        {EFBIG, "EFBIG"},       {ENOSPC, "ENOSPC"},
-        {ESPIPE, "ESPIPE"},     {EROFS, "EROFS"},
-        {EMLINK, "EMLINK"},     {EPIPE, "EPIPE"},
-        {ERANGE, "ERANGE"},     {ENAMETOOLONG, "ENAMETOOLONG"},
-        {ENOSYS, "ENOSYS"},     {ENOTEMPTY, "ENOTEMPTY"},
-        {ELOOP, "ELOOP"},       {ENODATA, "ENODATA"},
-        {EOVERFLOW, "EOVERFLOW"}, {EOPNOTSUPP, "EOPNOTSUPP"},
-        {ETIMEDOUT, "ETIMEDOUT"}, {ENOTSOCK, "ENOTSOCK"},
-        {EDEADLK, "EDEADLK"},   {ENOTSUP, "ENOTSUP"},
+        {EPERM, "EPERM"},
+        {ENOENT, "ENOENT"},
+        {ESRCH, "ESRCH"},
+        {EINTR, "EINTR"},
+        {EIO, "EIO"},
+        {ENXIO, "ENXIO"},
+        {E2BIG, "E2BIG"},
+        {ENOEXEC, "ENOEXEC"},
+        {EBADF, "EBADF"},
+        {ECHILD, "ECHILD"},
+        {EAGAIN, "EAGAIN"},
+        {ENOMEM, "ENOMEM"},
+        {EACCES, "EACCES"},
+        {EFAULT, "EFAULT"},
+        {EBUSY, "EBUSY"},
+        {EEXIST, "EEXIST"},
+        {EXDEV, "EXDEV"},
+        {ENODEV, "ENODEV"},
+        {ENOTDIR, "ENOTDIR"},
+        {EISDIR, "EISDIR"},
+        {EINVAL, "EINVAL"},
+        {ENFILE, "ENFILE"},
+        {EMFILE, "EMFILE"},
+        {ENOTTY, "ENOTTY"},
+        {EFBIG, "EFBIG"},
+        {ENOSPC, "ENOSPC"},
+        {ESPIPE, "ESPIPE"},
+        {EROFS, "EROFS"},
+        {EMLINK, "EMLINK"},
+        {EPIPE, "EPIPE"},
+        {ERANGE, "ERANGE"},
+        {ENAMETOOLONG, "ENAMETOOLONG"},
+        {ENOSYS, "ENOSYS"},
+        {ENOTEMPTY, "ENOTEMPTY"},
+        {ELOOP, "ELOOP"},
+        {ENODATA, "ENODATA"},
+        {EOVERFLOW, "EOVERFLOW"},
+        {EOPNOTSUPP, "EOPNOTSUPP"},
+        {ETIMEDOUT, "ETIMEDOUT"},
+        {ENOTSOCK, "ENOTSOCK"},
+        {EDEADLK, "EDEADLK"},
+        {ENOTSUP, "ENOTSUP"},
     };
     static char unknown[32];
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -44,6 +44,10 @@ static void *work(void *arg) {
     return (void *)(long)(100 + self->index);
 }
 
+static void *short_lived(void *arg) {
+    return (void *)((long)arg * 2);
+}
+
 int main(int argc, char **argv) {
     tl_start(argc, argv, "threads");
     pthread_t threads[THREADS];
@@ -74,12 +78,12 @@ int main(int argc, char **argv) {
     EXPECT_VAL("main thread TLS untouched", thread_local_value, 5);
     EXPECT_TRUE("main thread tid is still the pid", RAW(SYS_gettid) == pid);
 
-    /* A thread that is detached and a burst of short-lived threads. */
+    /* A burst of short-lived threads, each joined before the next starts. */
     for (int i = 0; i < 32; i++) {
         pthread_t t;
-        struct worker w = {.index = 0};
-        turn = 0;
-        if (pthread_create(&t, NULL, work, &w) != 0 || pthread_join(t, NULL) != 0) {
+        void *result = NULL;
+        if (pthread_create(&t, NULL, short_lived, (void *)(long)i) != 0 ||
+            pthread_join(t, &result) != 0 || (long)result != i * 2) {
             results_ok = false;
             break;
         }

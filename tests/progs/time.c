@@ -38,8 +38,8 @@ static void check_clock_gettime(void) {
         struct timespec ts = {-1, -1}, libc_ts = {-1, -1};
         long result = RAW(SYS_clock_gettime, clocks[i].id, &ts);
         snprintf(label, sizeof(label), "clock_gettime %s", clocks[i].name);
-        EXPECT_TRUE(label, result == 0 && ts.tv_sec >= 0 && ts.tv_nsec >= 0 &&
-                               ts.tv_nsec < NS_PER_SEC);
+        EXPECT_TRUE(label,
+                    result == 0 && ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < NS_PER_SEC);
         snprintf(label, sizeof(label), "libc clock_gettime %s", clocks[i].name);
         EXPECT_TRUE(label, clock_gettime(clocks[i].id, &libc_ts) == 0 &&
                                libc_ts.tv_nsec < NS_PER_SEC && ns_of(&libc_ts) >= 0);
@@ -77,8 +77,7 @@ static void check_clock_gettime(void) {
                EFAULT);
     EXPECT_ERR("clock_getres unknown clock", RAW(SYS_clock_getres, 100, &ts), EINVAL);
     EXPECT_OK("clock_getres NULL result", RAW(SYS_clock_getres, CLOCK_MONOTONIC, NULL));
-    EXPECT_ERR("clock_getres bad pointer", RAW(SYS_clock_getres, CLOCK_MONOTONIC, BAD_PTR),
-               EFAULT);
+    EXPECT_ERR("clock_getres bad pointer", RAW(SYS_clock_getres, CLOCK_MONOTONIC, BAD_PTR), EFAULT);
 }
 
 static void check_wall_clocks(void) {
@@ -156,13 +155,11 @@ static void check_sleep(void) {
     EXPECT_ERR("clock_nanosleep unknown clock", RAW(SYS_clock_nanosleep, 100, 0, &request, NULL),
                EINVAL);
     EXPECT_ERR("clock_nanosleep invalid time",
-               RAW(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &negative_ns, NULL),
-               EINVAL);
+               RAW(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &negative_ns, NULL), EINVAL);
     EXPECT_ERR("clock_nanosleep bad pointer",
                RAW(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, BAD_PTR, NULL), EFAULT);
     EXPECT_VAL("libc clock_nanosleep returns the error number",
-               clock_nanosleep(CLOCK_MONOTONIC, 0, &too_many_ns, NULL),
-               EINVAL);
+               clock_nanosleep(CLOCK_MONOTONIC, 0, &too_many_ns, NULL), EINVAL);
     start = clock_ns(CLOCK_MONOTONIC);
     EXPECT_OK("libc usleep 10 ms", LIBC(usleep(10000)));
     EXPECT_TRUE("usleep lasted at least 10 ms", clock_ns(CLOCK_MONOTONIC) - start >= 10000000ll);

@@ -6,14 +6,26 @@
 
 #include "common/alloc.h"
 
-void alloc_init(const struct alloc_page_source *source) { (void)source; }
+void alloc_init(const struct alloc_page_source *source) {
+    (void)source;
+}
 
-void *rt_malloc(size_t size) { return malloc(size); }
+void *rt_malloc(size_t size) {
+    return malloc(size);
+}
 
-void *rt_calloc(size_t count, size_t size) { return calloc(count, size); }
+void *rt_calloc(size_t count, size_t size) {
+    return calloc(count, size);
+}
 
-void *rt_realloc(void *ptr, size_t size) { return realloc(ptr, size); }
+void *rt_realloc(void *ptr, size_t size) {
+    return realloc(ptr, size);
+}
 
-void rt_free(void *ptr) { free(ptr); }
+void rt_free(void *ptr) {
+    free(ptr);
+}
 
-char *rt_strdup(const char *s) { return strdup(s); }
+char *rt_strdup(const char *s) {
+    return strdup(s);
+}

@@ -10,12 +10,12 @@
 
 static int g_failures;
 
-#define FAIL(...)                                                                                \
-    do {                                                                                         \
-        printf("FAIL %s:%d: ", __FILE__, __LINE__);                                              \
-        printf(__VA_ARGS__);                                                                     \
-        printf("\n");                                                                            \
-        g_failures++;                                                                            \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                \
+        printf(__VA_ARGS__);                                                                       \
+        printf("\n");                                                                              \
+        g_failures++;                                                                              \
     } while (0)
 
 /* Resolves path against base and compares with want (a path, or NULL when want_err). */
@@ -26,14 +26,13 @@ static void check_resolve_at(int line, const char *base, const char *path, const
     long r = path_resolve(base, path, out, sizeof(out), &info);
     if (want) {
         if (r < 0 || strcmp(out, want) != 0 || (size_t)r != strlen(want))
-            FAIL("line %d: resolve(%s, %s) = %ld '%s', want '%s'", line, base ? base : "NULL",
-                 path, r, r < 0 ? "" : out, want);
+            FAIL("line %d: resolve(%s, %s) = %ld '%s', want '%s'", line, base ? base : "NULL", path,
+                 r, r < 0 ? "" : out, want);
         else if (want_dir >= 0 && info.must_be_dir != (want_dir != 0))
             FAIL("line %d: resolve(%s): must_be_dir %d, want %d", line, path, info.must_be_dir,
                  want_dir);
         else if (want_dot >= 0 && info.last_dot != want_dot)
-            FAIL("line %d: resolve(%s): last_dot %d, want %d", line, path, info.last_dot,
-                 want_dot);
+            FAIL("line %d: resolve(%s): last_dot %d, want %d", line, path, info.last_dot, want_dot);
     } else if (r != want_err) {
         FAIL("line %d: resolve(%s, %s) = %ld, want %ld", line, base ? base : "NULL", path, r,
              want_err);
@@ -41,7 +40,7 @@ static void check_resolve_at(int line, const char *base, const char *path, const
 }
 
 #define RESOLVE(base, path, want) check_resolve_at(__LINE__, base, path, want, 0, -1, -1)
-#define RESOLVE_INFO(base, path, want, dir, dot)                                                 \
+#define RESOLVE_INFO(base, path, want, dir, dot)                                                   \
     check_resolve_at(__LINE__, base, path, want, 0, dir, dot)
 #define RESOLVE_ERR(base, path, err) check_resolve_at(__LINE__, base, path, NULL, err, -1, -1)
 
@@ -153,9 +152,14 @@ static void test_within(void) {
         const char *path, *prefix;
         int want;
     } cases[] = {
-        {"/data", "/data", 1},  {"/data/x", "/data", 1}, {"/database", "/data", 0},
-        {"/dat", "/data", 0},   {"/", "/", 1},           {"/anything", "/", 1},
-        {"/", "/data", 0},      {"/data/x/y", "/data/x", 1},
+        {"/data", "/data", 1},
+        {"/data/x", "/data", 1},
+        {"/database", "/data", 0},
+        {"/dat", "/data", 0},
+        {"/", "/", 1},
+        {"/anything", "/", 1},
+        {"/", "/data", 0},
+        {"/data/x/y", "/data/x", 1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         if (path_is_within(cases[i].path, cases[i].prefix) != cases[i].want)
@@ -171,8 +175,8 @@ static void check_translate_at(int line, const char *vpath, const char *want, lo
     long r = mount_translate(vpath, host, sizeof(host), &id);
     if (want) {
         if (r < 0 || strcmp(host, want) != 0 || (size_t)r != strlen(want))
-            FAIL("line %d: translate(%s) = %ld '%s', want '%s'", line, vpath, r,
-                 r < 0 ? "" : host, want);
+            FAIL("line %d: translate(%s) = %ld '%s', want '%s'", line, vpath, r, r < 0 ? "" : host,
+                 want);
     } else if (r != want_err) {
         FAIL("line %d: translate(%s) = %ld, want %ld", line, vpath, r, want_err);
     }
@@ -199,7 +203,7 @@ static void check_app_path_at(int line, const char *cwd, const char *path, const
 
 static void test_mounts(void) {
     mount_clear();
-    TRANSLATE_ERR("/etc/passwd", -ENOENT); /* no mounts: nothing exists */
+    TRANSLATE_ERR("/etc/passwd", -ENOENT);       /* no mounts: nothing exists */
     TRANSLATE("/proc/cpuinfo", "/proc/cpuinfo"); /* ... but the pseudo file systems */
     TRANSLATE("/dev/null", "/dev/null");
 
@@ -211,7 +215,7 @@ static void test_mounts(void) {
     TRANSLATE("/etc/passwd", "/host/root/etc/passwd");
     TRANSLATE_ID("/data", "/srv/appdata", &data_id);
     TRANSLATE("/data/x/y", "/srv/appdata/x/y");
-    TRANSLATE("/database", "/host/root/database"); /* a prefix only on component bounds */
+    TRANSLATE("/database", "/host/root/database");         /* a prefix only on component bounds */
     TRANSLATE_ID("/data/deep/z", "/mnt/deep/z", &deep_id); /* the longest prefix wins */
     TRANSLATE("/data/deeper", "/srv/appdata/deeper");
     TRANSLATE("/opt/app/bin", "/opt/app-1.0/bin"); /* mount paths are normalized too */
@@ -260,8 +264,8 @@ static void test_mounts(void) {
     struct {
         const char *host, *want;
     } back[] = {
-        {"/srv/appdata/x", "/data/x"},  {"/host/root/etc", "/etc"}, {"/host/root", "/"},
-        {"/mnt/deep", "/data/deep"},    {"/sys/fs", "/sys/fs"},
+        {"/srv/appdata/x", "/data/x"}, {"/host/root/etc", "/etc"}, {"/host/root", "/"},
+        {"/mnt/deep", "/data/deep"},   {"/sys/fs", "/sys/fs"},
     };
     for (size_t i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
         long r = mount_to_virtual(back[i].host, v, sizeof(v));

@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""Runs the enclos test suite and prints one summary line: "N passed, N failed[, N skipped]".
+
+Kinds of tests (each check counts as one test):
+  unit/NAME          a unit test or standalone fuzz program in build/tests/unit; passes on exit 0
+  progs/NAME.BUILD   a test program of tests/progs in one of its four builds, run natively and
+                     under enclos: stdout, stderr and exit status must be equal, and the native
+                     run must match tests/integration/expected/NAME.txt
+  busybox/NAME       a busybox applet from tests/integration/busybox.tests, native vs enclos
+  bad_input/NAME     enclos refuses a bad program or manifest with one stderr line and the
+                     right exit status (tests/bad_input/cases.txt)
+
+Environment:
+  ENCLOS          launcher command for the "under enclos" runs (default: "build/enclos run");
+                  ENCLOS=env compares native with native, to test the suite itself
+  ENCLOS_OPTS     extra launcher options, inserted after ENCLOS (e.g. --pal=sgx-sim)
+  ENCLOS_BIN      the enclos binary for bad_input tests (default: build/enclos)
+  ENCLOS_STDERR_FILTER  a regular expression: stderr lines of enclos runs that match it are
+                  dropped before the comparison (e.g. the runtime's own log lines)
+  TESTS_NO_INSTALL=1    never run tests/setup.sh to install missing tools
+"""
+
+import argparse
+import concurrent.futures
+import difflib
+import importlib.util
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+TEST_BUILD = os.path.join(BUILD, "tests")
+SCRATCH_ROOT = os.path.join(TEST_BUILD, "scratch")
+# One scratch tree per runner, so that runners started at the same time do not collide.
+SCRATCH = os.path.join(SCRATCH_ROOT, str(os.getpid()))
+PROGS_SRC = os.path.join(ROOT, "tests", "progs")
+PROGS_BIN = os.path.join(TEST_BUILD, "progs")
+EXPECTED = os.path.join(ROOT, "tests", "integration", "expected")
+FIXTURES = os.path.join(ROOT, "tests", "integration", "fixtures")
+BUSYBOX_TESTS = os.path.join(ROOT, "tests", "integration", "busybox.tests")
+BAD_INPUT = os.path.join(ROOT, "tests", "bad_input")
+BUSYBOX = "/bin/busybox"
+VARIANTS = ["glibc-static", "glibc-static-pie", "musl-static", "musl-static-pie"]
+FIXED_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LC_ALL": "C",
+    "TZ": "UTC",
+    "HOME": "/nonexistent",
+}
+# Scratch directories get this mtime after setup, so that listings showing ".." are stable.
+FIXED_MTIME = 1600000000
+DIFF_LINES = 40
+
+
+class Result:
+    def __init__(self, status, detail=""):
+        self.status = status  # "pass", "fail" or "skip"
+        self.detail = detail
+
+
+class Run:
+    """What one process did: its output, exit status and whether it timed out."""
+
+    def __init__(self, stdout, stderr, returncode, timed_out, seconds):
+        self.stdout = stdout
+        self.stderr = stderr
+        self.returncode = returncode
+        self.timed_out = timed_out
+        self.seconds = seconds
+
+    def status_line(self):
+        if self.timed_out:
+            return "[timed out]"
+        if self.returncode < 0:
+            try:
+                return "[killed by %s]" % signal.Signals(-self.returncode).name
+            except ValueError:
+                return "[killed by signal %d]" % -self.returncode
+        return "[exit %d]" % self.returncode
+
+    def transcript(self, stderr_filter=None):
+        """Everything the comparison looks at, as one text."""
+        text = self.stdout.decode("utf-8", "backslashreplace")
+        if text and not text.endswith("\n"):
+            text += "\n[no newline at end of stdout]\n"
+        stderr = self.stderr.decode("utf-8", "backslashreplace")
+        if stderr_filter is not None:
+            stderr = "".join(
+                line for line in stderr.splitlines(True) if not stderr_filter.search(line)
+            )
+        if stderr:
+            text += "[stderr]\n" + stderr
+            if not stderr.endswith("\n"):
+                text += "\n"
+        return text + self.status_line() + "\n"
+
+
+def run_process(argv, cwd, env, timeout, stdin_path=None):
+    start = time.monotonic()
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as error:
+        if stdin_path:
+            stdin.close()
+        message = ("cannot start %s: %s\n" % (argv[0], error.strerror)).encode()
+        return Run(b"", message, 127, False, 0.0)
+    timed_out = False
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        stdout, stderr = process.communicate()
+    finally:
+        if stdin_path:
+            stdin.close()
+    return Run(stdout, stderr, process.returncode, timed_out, time.monotonic() - start)
+
+
+def diff_excerpt(expected, actual, expected_name, actual_name):
+    lines = list(
+        difflib.unified_diff(
+            expected.splitlines(True), actual.splitlines(True), expected_name, actual_name
+        )
+    )
+    excerpt = "".join(line if line.endswith("\n") else line + "\n" for line in lines[:DIFF_LINES])
+    if len(lines) > DIFF_LINES:
+        excerpt += "... (%d more diff lines)\n" % (len(lines) - DIFF_LINES)
+    return excerpt
+
+
+def explain_difference(native_text, enclos_text):
+    """A diff excerpt; when it is cut short, also the end of the enclos run, where its
+    errors and exit status are."""
+    excerpt = diff_excerpt(native_text, enclos_text, "native", "enclos")
+    detail = "native and enclos runs differ\n" + excerpt
+    if "more diff lines" in excerpt:
+        tail = enclos_text.splitlines()[-12:]
+        detail += "end of the enclos run:\n" + "\n".join(tail) + "\n"
+    return detail
+
+
+def fresh_dir(path):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def safe_name(name):
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+class Suite:
+    def __init__(self, options):
+        self.options = options
+        self.launcher = shlex.split(os.environ.get("ENCLOS", "")) or [
+            os.path.join(BUILD, "enclos"),
+            "run",
+        ]
+        # Runs happen in scratch directories: a relative launcher path means this cwd.
+        if os.sep in self.launcher[0]:
+            self.launcher[0] = os.path.abspath(self.launcher[0])
+        self.launcher += shlex.split(os.environ.get("ENCLOS_OPTS", ""))
+        self.enclos_bin = os.path.abspath(
+            os.environ.get("ENCLOS_BIN") or os.path.join(BUILD, "enclos")
+        )
+        pattern = os.environ.get("ENCLOS_STDERR_FILTER")
+        self.stderr_filter = re.compile(pattern) if pattern else None
+        self.timeout = options.timeout
+        self.tests = []  # (name, function)
+
+    # ---- environment ------------------------------------------------------------------
+
+    def env(self, extra=None):
+        env = dict(FIXED_ENV)
+        # The runtime's own knobs pass through, so a developer can turn on its logging.
+        env.update({k: v for k, v in os.environ.items() if k.startswith("ENCLOS_LOG")})
+        if extra:
+            env.update(extra)
+        return env
+
+    def launcher_problem(self):
+        program = self.launcher[0]
+        if os.sep in program:
+            if not os.access(program, os.X_OK):
+                return "launcher %s is missing (run make)" % program
+        elif shutil.which(program) is None:
+            return "launcher %s is not on PATH" % program
+        return None
+
+    def compare_runs(self, native, enclos):
+        """Compares a native and an enclos run; returns a Result."""
+        problem = self.launcher_problem()
+        if problem:
+            return Result("fail", problem)
+        native_text = native.transcript()
+        enclos_text = enclos.transcript(self.stderr_filter)
+        if native_text == enclos_text:
+            return Result("pass", "%.1fs native, %.1fs enclos" % (native.seconds, enclos.seconds))
+        return Result("fail", explain_difference(native_text, enclos_text))
+
+    # ---- unit tests -------------------------------------------------------------------
+
+    def add_unit_tests(self):
+        sources = []
+        for directory, prefix in (("unit", "test_"), ("fuzz", "fuzz_")):
+            path = os.path.join(ROOT, "tests", directory)
+            if os.path.isdir(path):
+                sources += sorted(
+                    name[:-2]
+                    for name in os.listdir(path)
+                    if name.startswith(prefix) and name.endswith(".c")
+                )
+        for name in sources:
+            self.tests.append(("unit/" + name, lambda name=name: self.run_unit(name)))
+
+    def run_unit(self, name):
+        binary = os.path.join(TEST_BUILD, "unit", name)
+        if not os.access(binary, os.X_OK):
+            return Result("fail", "%s is not built (make unit-build)" % binary)
+        scratch = fresh_dir(os.path.join(SCRATCH, "unit", name))
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        env["TMPDIR"] = scratch
+        # Unit tests run from the repository root, where their data (e.g. a corpus) lives.
+        run = run_process([binary], ROOT, env, self.timeout)
+        if run.returncode == 0 and not run.timed_out:
+            shutil.rmtree(scratch, ignore_errors=True)
+            return Result("pass", "%.1fs" % run.seconds)
+        output = (run.stdout + run.stderr).decode("utf-8", "backslashreplace").splitlines()
+        tail = "\n".join(output[-DIFF_LINES:])
+        return Result("fail", "%s\n%s" % (run.status_line(), tail))
+
+    # ---- test programs -----------------------------------------------------------------
+
+    def add_progs(self):
+        names = sorted(
+            name[:-2] for name in os.listdir(PROGS_SRC) if name.endswith(".c")
+        )
+        for name in names:
+            for variant in VARIANTS:
+                self.tests.append(
+                    (
+                        "progs/%s.%s" % (name, variant),
+                        lambda name=name, variant=variant: self.run_prog(name, variant),
+                    )
+                )
+
+    def run_prog(self, name, variant):
+        binary = os.path.join(PROGS_BIN, "%s.%s" % (name, variant))
+        if not os.access(binary, os.X_OK):
+            if variant.startswith("musl") and shutil.which("musl-gcc") is None:
+                return Result("skip", "musl-gcc is not installed (apt-get install musl-tools)")
+            return Result("fail", "%s is not built (make test-progs)" % binary)
+        scratch = os.path.join(SCRATCH, "progs", "%s.%s" % (name, variant))
+        argv = [binary, "."]
+        native = run_process(argv, fresh_dir(os.path.join(scratch, "native")), self.env(),
+                             self.timeout)
+        native_text = native.transcript()
+        expected_path = os.path.join(EXPECTED, name + ".txt")
+        if self.options.update_expected:
+            # The first build writes the file; the others are checked by the next plain run.
+            if variant == VARIANTS[0]:
+                os.makedirs(EXPECTED, exist_ok=True)
+                with open(expected_path, "w") as out:
+                    out.write(native_text)
+        elif os.path.exists(expected_path):
+            with open(expected_path) as expected_file:
+                expected_text = expected_file.read()
+            if native_text != expected_text:
+                return Result(
+                    "fail",
+                    "the native run differs from %s (a test or host problem, not enclos)\n"
+                    % os.path.relpath(expected_path, ROOT)
+                    + diff_excerpt(expected_text, native_text, "expected", "native"),
+                )
+        enclos = run_process(self.launcher + argv, fresh_dir(os.path.join(scratch, "enclos")),
+                             self.env(), self.timeout)
+        result = self.compare_runs(native, enclos)
+        if result.status == "pass":
+            shutil.rmtree(scratch, ignore_errors=True)
+        return result
+
+    # ---- busybox -----------------------------------------------------------------------
+
+    def add_busybox(self):
+        for test in parse_busybox_tests(BUSYBOX_TESTS):
+            self.tests.append(("busybox/" + test["name"], lambda test=test: self.run_busybox(test)))
+
+    def run_busybox(self, test):
+        if not os.access(BUSYBOX, os.X_OK):
+            return Result("skip", "%s is missing (apt-get install busybox-static)" % BUSYBOX)
+        scratch = os.path.join(SCRATCH, "busybox", safe_name(test["name"]))
+        timeout = test.get("timeout", self.timeout)
+        transcripts = []
+        runs = []
+        for mode in ("native", "enclos"):
+            directory = fresh_dir(os.path.join(scratch, mode))
+            host_env = self.env({"FIXTURES": FIXTURES})
+            for command in test["setup"]:
+                setup = run_process(["/bin/sh", "-ec", command], directory, host_env, timeout)
+                if setup.returncode != 0:
+                    return Result(
+                        "fail",
+                        "setup failed: %s\n%s" % (command, setup.transcript()),
+                    )
+            os.utime(directory, (FIXED_MTIME, FIXED_MTIME))
+            argv = [BUSYBOX] + test["run"]
+            if mode == "enclos":
+                argv = self.launcher + argv
+            stdin_path = os.path.join(directory, test["stdin"]) if test.get("stdin") else None
+            run = run_process(argv, directory, self.env(test["env"]), timeout, stdin_path)
+            if test.get("sort_output"):
+                run.stdout = b"".join(sorted(run.stdout.splitlines(True)))
+            text = run.transcript(self.stderr_filter if mode == "enclos" else None)
+            if test.get("check"):
+                check = run_process(["/bin/sh", "-ec", test["check"]], directory, host_env,
+                                    timeout)
+                text += "[check]\n" + check.transcript()
+            transcripts.append(text)
+            runs.append(run)
+        problem = self.launcher_problem()
+        if problem:
+            return Result("fail", problem)
+        if transcripts[0] == transcripts[1]:
+            shutil.rmtree(scratch, ignore_errors=True)
+            return Result("pass", "%.1fs native, %.1fs enclos" % (runs[0].seconds, runs[1].seconds))
+        return Result("fail", explain_difference(transcripts[0], transcripts[1]))
+
+    # ---- bad input ---------------------------------------------------------------------
+
+    def add_bad_input(self):
+        for case in parse_bad_input_cases(os.path.join(BAD_INPUT, "cases.txt")):
+            self.tests.append(("bad_input/" + case["name"], lambda case=case: self.run_bad(case)))
+
+    def run_bad(self, case):
+        if not os.access(self.enclos_bin, os.X_OK):
+            return Result("fail", "%s is missing (run make)" % self.enclos_bin)
+        hello = os.path.join(PROGS_BIN, "hello.glibc-static")
+        if not os.access(hello, os.X_OK):
+            return Result("fail", "%s is not built (make test-progs)" % hello)
+        scratch = fresh_dir(os.path.join(SCRATCH, "bad_input", safe_name(case["name"])))
+        make_inputs = load_module(os.path.join(BAD_INPUT, "make_inputs.py"))
+        make_inputs.make_all(scratch, hello, BAD_INPUT)
+        argv = [self.enclos_bin] + [hello if word == "HELLO" else word for word in case["args"]]
+        run = run_process(argv, scratch, self.env(), self.timeout)
+        stderr = run.stderr.decode("utf-8", "backslashreplace")
+        problems = []
+        if run.timed_out or run.returncode != case["exit"]:
+            problems.append("want [exit %d], got %s" % (case["exit"], run.status_line()))
+        if stderr.count("\n") != 1 or not stderr.endswith("\n"):
+            problems.append("want exactly one line on stderr, got %d" % stderr.count("\n"))
+        if case["word"].lower() not in stderr.lower():
+            problems.append("stderr does not mention %r" % case["word"])
+        if run.stdout:
+            problems.append("want nothing on stdout")
+        if problems:
+            return Result(
+                "fail",
+                "; ".join(problems)
+                + "\n$ "
+                + " ".join(shlex.quote(word) for word in argv)
+                + "\n"
+                + run.transcript(),
+            )
+        shutil.rmtree(scratch, ignore_errors=True)
+        return Result("pass", stderr.strip())
+
+
+def parse_busybox_tests(path):
+    tests = []
+    current = None
+    with open(path) as definitions:
+        for number, raw_line in enumerate(definitions, 1):
+            line = raw_line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            keyword, _, rest = line.partition(" ")
+            where = "%s:%d" % (os.path.relpath(path, ROOT), number)
+            if keyword == "test":
+                current = {"name": rest.strip(), "setup": [], "env": {}, "run": None}
+                tests.append(current)
+                continue
+            if current is None:
+                raise SystemExit("%s: %s before any test line" % (where, keyword))
+            if keyword == "setup":
+                current["setup"].append(rest)
+            elif keyword == "run":
+                current["run"] = shlex.split(rest)
+            elif keyword == "stdin":
+                current["stdin"] = rest.strip()
+            elif keyword == "env":
+                name, _, value = rest.partition("=")
+                current["env"][name.strip()] = value
+            elif keyword == "check":
+                current["check"] = rest
+            elif keyword == "sort-output":
+                current["sort_output"] = True
+            elif keyword == "timeout":
+                current["timeout"] = int(rest)
+            else:
+                raise SystemExit("%s: unknown keyword %r" % (where, keyword))
+    for test in tests:
+        if not test["run"]:
+            raise SystemExit("%s: test %s has no run line" % (path, test["name"]))
+    return tests
+
+
+def parse_bad_input_cases(path):
+    cases = []
+    with open(path) as definitions:
+        for raw_line in definitions:
+            line = raw_line.strip()
+            if not line or line.startswith("#"):
+                continue
+            fields = [field.strip() for field in line.split("|")]
+            if len(fields) != 4:
+                raise SystemExit("%s: want NAME | EXIT | WORD | ARGS, got %r" % (path, line))
+            cases.append(
+                {
+                    "name": fields[0],
+                    "exit": int(fields[1]),
+                    "word": fields[2],
+                    "args": shlex.split(fields[3]),
+                }
+            )
+    return cases
+
+
+_modules = {}
+_modules_lock = threading.Lock()
+
+
+def load_module(path):
+    with _modules_lock:
+        if path not in _modules:
+            spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _modules[path] = module
+        return _modules[path]
+
+
+def remove_stale_scratch():
+    """Removes the scratch trees of runners that have ended (a failed run keeps its tree
+    until the next run, for a look at what the test left)."""
+    if not os.path.isdir(SCRATCH_ROOT):
+        return
+    for name in os.listdir(SCRATCH_ROOT):
+        if not name.isdigit():
+            continue
+        try:
+            os.kill(int(name), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(SCRATCH_ROOT, name), ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def install_missing_tools():
+    """busybox-static and musl-tools come from Debian; install them when we can."""
+    missing = not os.access(BUSYBOX, os.X_OK) or shutil.which("musl-gcc") is None
+    if not missing or os.environ.get("TESTS_NO_INSTALL") or os.geteuid() != 0:
+        return
+    subprocess.run(["/bin/sh", os.path.join(ROOT, "tests", "setup.sh")], stdout=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Run the enclos tests.")
+    parser.add_argument("--unit", action="store_true", help="unit tests")
+    parser.add_argument("--integration", action="store_true",
+                        help="test programs, busybox and bad input")
+    parser.add_argument("--filter", action="append", default=[],
+                        help="run only tests whose name contains this (repeatable)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--timeout", type=int, default=60, help="seconds per run (default 60)")
+    parser.add_argument("--list", action="store_true", help="list the tests and exit")
+    parser.add_argument("--verbose", action="store_true", help="print details of passes too")
+    parser.add_argument("--update-expected", action="store_true",
+                        help="rewrite tests/integration/expected from the native runs")
+    options = parser.parse_args()
+    if not options.unit and not options.integration:
+        options.unit = options.integration = True
+
+    suite = Suite(options)
+    if options.unit:
+        suite.add_unit_tests()
+    if options.integration:
+        install_missing_tools()
+        suite.add_progs()
+        suite.add_busybox()
+        suite.add_bad_input()
+    if options.filter:
+        suite.tests = [t for t in suite.tests if any(f in t[0] for f in options.filter)]
+    if options.list:
+        for name, _ in suite.tests:
+            print(name)
+        return 0
+
+    remove_stale_scratch()
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    print_lock = threading.Lock()
+
+    def run_one(test):
+        name, function = test
+        try:
+            result = function()
+        except Exception as error:  # a runner bug must not hide the other results
+            result = Result("fail", "runner error: %r" % error)
+        with print_lock:
+            counts[result.status] += 1
+            label = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[result.status]
+            first, _, rest = result.detail.partition("\n")
+            if result.status == "pass" and not options.verbose:
+                print("%s %s" % (label, name), flush=True)
+            else:
+                print("%s %s: %s" % (label, name, first), flush=True)
+                if rest and result.status == "fail" or options.verbose:
+                    for line in rest.splitlines():
+                        print("    " + line)
+                    sys.stdout.flush()
+
+    # Long tests first, so that the parallel run ends together.
+    slow = ("bigfile", "sha256sum-50M", "tar-roundtrip-big", "signals", "threads")
+    ordered = sorted(suite.tests, key=lambda t: not any(s in t[0] for s in slow))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        list(pool.map(run_one, ordered))
+
+    if counts["fail"]:
+        print("scratch directories of the failed tests: %s" % os.path.relpath(SCRATCH, ROOT))
+    else:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+    summary = "%d passed, %d failed" % (counts["pass"], counts["fail"])
+    if counts["skip"]:
+        summary += ", %d skipped" % counts["skip"]
+    print(summary)
+    return 1 if counts["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
