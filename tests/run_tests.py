@@ -34,6 +34,9 @@ import sys
 import threading
 import time
 
+# The runner leaves no __pycache__ in the source tree (it loads tests/bad_input/make_inputs.py).
+sys.dont_write_bytecode = True
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 TEST_BUILD = os.path.join(BUILD, "tests")
@@ -535,7 +538,7 @@ def main():
                 print("%s %s" % (label, name), flush=True)
             else:
                 print("%s %s: %s" % (label, name, first), flush=True)
-                if rest and result.status == "fail" or options.verbose:
+                if rest and (result.status == "fail" or options.verbose):
                     for line in rest.splitlines():
                         print("    " + line)
                     sys.stdout.flush()

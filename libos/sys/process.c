@@ -6,6 +6,7 @@
 #include <asm/prctl.h>
 #include <linux/prctl.h>
 #include "common/string.h"
+#include "common/log.h"
 
 SYSCALL(exit_group, SUPPORT_FULL) {
     libos_exit_process(ARG_INT(0) & 0xff);
@@ -56,9 +57,17 @@ SYSCALL(arch_prctl, SUPPORT_PARTIAL) {
         *out = pal_get_fs_base();
         return 0;
     }
+    case ARCH_GET_GS: {
+        /* %gs belongs to the runtime (design section 2); the app sees the base it would
+         * have natively, which no x86-64 libc or Go runtime changes: 0. */
+        uint64_t *out = ARG_PTR(uint64_t *, 1);
+        if (!UACCESS_WRITE(out, sizeof(*out)))
+            return -EFAULT;
+        *out = 0;
+        return 0;
+    }
     case ARCH_SET_GS:
-    case ARCH_GET_GS:
-        /* %gs belongs to the runtime (design section 2). */
+        log_warning("arch_prctl(ARCH_SET_GS) refused: %%gs is reserved for the enclos runtime");
         return -EPERM;
     default:
         return -EINVAL;
@@ -130,4 +139,23 @@ SYSCALL(prctl, SUPPORT_PARTIAL) {
          * options land here too: the app cannot take over the runtime's own mechanisms. */
         return -EINVAL;
     }
+}
+
+/* No process has children yet (fork and exec are later work), so waiting finds none, as
+ * Linux says for a childless process. */
+SYSCALL(wait4, SUPPORT_PARTIAL) {
+    int *status = ARG_PTR(int *, 1);
+    int options = ARG_INT(2);
+    if (options & ~(0x1 | 0x2 | 0x8 | 0x01000000 | 0x20000000 | 0x40000000 | (int)0x80000000))
+        return -EINVAL;
+    if (status && !UACCESS_WRITE(status, sizeof(*status)))
+        return -EFAULT;
+    return -ECHILD;
+}
+
+SYSCALL(waitid, SUPPORT_PARTIAL) {
+    int which = ARG_INT(0);
+    if (which < 0 || which > 3)
+        return -EINVAL;
+    return -ECHILD;
 }
