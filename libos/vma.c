@@ -171,6 +171,10 @@ void vma_unlock(struct vma_tree *t) {
     }
 }
 
+void vma_unlock_deferring_frees(struct vma_tree *t) {
+    spin_unlock(&t->lock);
+}
+
 static void unlink_vma(struct vma_tree *t, struct vma *v) {
     avl_remove(&t->avl, &v->node);
     t->count--;

@@ -115,7 +115,11 @@ void vma_tree_init(struct vma_tree *t, const struct vma_node_source *source);
 /* Frees every VMA and the node pool (tests; the runtime's tree lives forever). */
 void vma_tree_destroy(struct vma_tree *t);
 void vma_lock(struct vma_tree *t);
+/* Unlocks, then frees the files released under the lock. */
 void vma_unlock(struct vma_tree *t);
+/* Unlocks and leaves those frees to the next vma_unlock: for callers that may run inside
+ * the runtime heap (its page source), where rt_free would take the heap's lock again. */
+void vma_unlock_deferring_frees(struct vma_tree *t);
 
 /* path may be NULL (shown as nothing). Returns NULL when out of memory. Call without the
  * tree lock (it allocates). */

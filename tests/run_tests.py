@@ -488,6 +488,22 @@ def install_missing_tools():
     subprocess.run(["/bin/sh", os.path.join(ROOT, "tests", "setup.sh")], stdout=sys.stderr)
 
 
+def load_pending():
+    """tests/pending.txt: tests whose capability is an open issue. Each line is
+    'PATTERN  issue N: what is missing'; a failing test that matches is reported as
+    skipped with that reason (it still runs, so the day it passes is seen)."""
+    entries = []
+    path = os.path.join(ROOT, "tests", "pending.txt")
+    if os.path.exists(path):
+        with open(path) as listing:
+            for line in listing:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    pattern, _, why = line.partition(" ")
+                    entries.append((pattern, why.strip()))
+    return entries
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run the enclos tests.")
     parser.add_argument("--unit", action="store_true", help="unit tests")
@@ -524,12 +540,19 @@ def main():
     counts = {"pass": 0, "fail": 0, "skip": 0}
     print_lock = threading.Lock()
 
+    pending = load_pending()
+
     def run_one(test):
         name, function = test
         try:
             result = function()
         except Exception as error:  # a runner bug must not hide the other results
             result = Result("fail", "runner error: %r" % error)
+        waits_for = next((why for pattern, why in pending if pattern in name), None)
+        if waits_for and result.status == "fail":
+            result = Result("skip", "waits for " + waits_for)
+        elif waits_for and result.status == "pass":
+            result = Result("pass", "passes now: remove its line from tests/pending.txt")
         with print_lock:
             counts[result.status] += 1
             label = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[result.status]

@@ -963,7 +963,7 @@ void *libos_mem_map_runtime(size_t len) {
         pal_unmap((uint64_t)addr, len);
         addr = -ENOMEM;
     }
-    vma_unlock(&g_vmas);
+    vma_unlock_deferring_frees(&g_vmas); /* the heap may be calling, holding its lock */
     return addr < 0 ? NULL : (void *)addr;
 }
 
@@ -977,5 +977,5 @@ void libos_mem_unmap_runtime(void *addr, size_t len) {
         pal_unmap(start, end - start);
         vma_remove(&g_vmas, start, end, NULL, NULL);
     }
-    vma_unlock(&g_vmas);
+    vma_unlock_deferring_frees(&g_vmas);
 }
