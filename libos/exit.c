@@ -3,6 +3,7 @@
 #include "libos/syscall.h"
 #include "common/log.h"
 #include "pal/pal.h"
+#include "libos/vma.h"
 
 void libos_print_stats(void) {
     const struct pal_stats *ps = pal_stats();
@@ -23,6 +24,9 @@ void libos_print_stats(void) {
             (unsigned long)(total >= ps->caught_syscalls ? total - ps->caught_syscalls : 0));
     log_raw("  host calls: %lu (memory calls %lu)\n", (unsigned long)ps->host_calls,
             (unsigned long)ps->mem_calls);
+    const struct libos_memory_stats *ms = libos_memory_stats();
+    log_raw("  memory syscalls: %lu PAL calls made, %lu answered from the VMA tree alone\n",
+            (unsigned long)ms->pal_calls, (unsigned long)ms->pal_calls_avoided);
 }
 
 __attribute__((noreturn)) void libos_exit_process(int status) {

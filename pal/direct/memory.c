@@ -103,7 +103,7 @@ long pal_mem_host_ranges(void (*cb)(void *arg, uint64_t start, uint64_t end, int
                    (p[2] == 'x' ? PAL_PROT_EXEC : 0);
         /* The name is the sixth column, after the inode. */
         int fields = 0;
-        while (*p && *p != '\n' && fields < 5) {
+        while (*p && *p != '\n' && fields < 4) {
             while (*p && *p != ' ' && *p != '\n')
                 p++;
             while (*p == ' ')
