@@ -20,7 +20,7 @@ RT_SRCS := $(wildcard common/*.c) $(wildcard pal/direct/*.c) $(wildcard pal/dire
 	$(wildcard libos/fs/*.c) $(wildcard loader/*.c)
 RT_OBJS := $(patsubst %,$(BUILD)/rt/%.o,$(RT_SRCS))
 
-.PHONY: all test unit integration bench clean format format-check
+.PHONY: all test unit integration bench clean format format-check FORCE
 all: $(BUILD)/enclos
 
 $(KINC)/.stamp:
@@ -55,7 +55,13 @@ $(BUILD)/rt/%.S.o: %.S $(KINC)/.stamp
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(RT_CFLAGS) -c $< -o $@
 
-$(BUILD)/enclos: $(RT_OBJS)
+# Relink when a source file is added or removed, not only when one changes.
+$(BUILD)/rt-objects.list: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(RT_OBJS)' | cmp -s - $@ || echo '$(RT_OBJS)' > $@
+FORCE:
+
+$(BUILD)/enclos: $(RT_OBJS) $(BUILD)/rt-objects.list
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(RT_CFLAGS) $(RT_LDFLAGS) -o $@ $(RT_OBJS) -lgcc
 
