@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 struct alloc_page_source {
-    void *(*map)(size_t len);            /* returns NULL on failure; len is page multiple */
+    void *(*map)(size_t len); /* returns NULL on failure; len is page multiple */
     void (*unmap)(void *addr, size_t len);
 };
 

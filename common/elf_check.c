@@ -9,8 +9,8 @@ static int fail(char *err, size_t errsize, const char *msg) {
     return -1;
 }
 
-int elf_check(const unsigned char *buf, size_t buf_len, uint64_t file_size,
-              struct elf_info *info, char *err, size_t errsize) {
+int elf_check(const unsigned char *buf, size_t buf_len, uint64_t file_size, struct elf_info *info,
+              char *err, size_t errsize) {
     memset(info, 0, sizeof(*info));
     if (buf_len < 4 || memcmp(buf, ELFMAG, SELFMAG) != 0)
         return fail(err, errsize, "not an ELF executable");
@@ -69,14 +69,17 @@ int elf_check(const unsigned char *buf, size_t buf_len, uint64_t file_size,
             if (ph->p_memsz == 0)
                 continue;
             if (ph->p_filesz > ph->p_memsz)
-                return fail(err, errsize, "corrupt ELF file: segment file size exceeds memory size");
+                return fail(err, errsize,
+                            "corrupt ELF file: segment file size exceeds memory size");
             if (ph->p_offset > file_size || ph->p_filesz > file_size - ph->p_offset)
                 return fail(err, errsize, "truncated ELF file: a segment extends past the end");
             if ((ph->p_vaddr - ph->p_offset) % PAGE != 0)
-                return fail(err, errsize, "corrupt ELF file: segment offset and address misaligned");
+                return fail(err, errsize,
+                            "corrupt ELF file: segment offset and address misaligned");
             if (ph->p_vaddr + ph->p_memsz < ph->p_vaddr ||
                 ph->p_vaddr + ph->p_memsz > 0x7ff000000000ULL)
-                return fail(err, errsize, "corrupt ELF file: segment outside the user address space");
+                return fail(err, errsize,
+                            "corrupt ELF file: segment outside the user address space");
             uint64_t start = ph->p_vaddr & ~(PAGE - 1);
             uint64_t end = (ph->p_vaddr + ph->p_memsz + PAGE - 1) & ~(PAGE - 1);
             if (have_load && start < prev_end && ph->p_vaddr < prev_end)

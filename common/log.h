@@ -16,7 +16,7 @@ void log_message(enum log_level level, const char *fmt, ...) __attribute__((form
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define log_error(...) log_message(LOG_ERROR, __VA_ARGS__)
-#define log_warning(...)                                                                          \
+#define log_warning(...)                                                                           \
     do {                                                                                           \
         if (g_log_level >= LOG_WARNING)                                                            \
             log_message(LOG_WARNING, __VA_ARGS__);                                                 \

@@ -7,7 +7,8 @@ typedef struct {
     volatile int locked;
 } spinlock_t;
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT                                                                              \
+    { 0 }
 
 static inline void spin_lock(spinlock_t *l) {
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))

@@ -33,9 +33,9 @@ const char *syscall_name(long nr) {
 static void trace_syscall(long nr, const struct syscall_args *args, long result) {
     const char *name = syscall_name(nr);
     if (result < 0 && result > -4096)
-        log_raw("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = -1 %s (%ld)\n",
-                libos_current_tid(), name ? name : "?", args->arg[0], args->arg[1], args->arg[2],
-                args->arg[3], args->arg[4], args->arg[5], libos_errno_name(-result), result);
+        log_raw("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = -1 %s (%ld)\n", libos_current_tid(),
+                name ? name : "?", args->arg[0], args->arg[1], args->arg[2], args->arg[3],
+                args->arg[4], args->arg[5], libos_errno_name(-result), result);
     else
         log_raw("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %#lx\n", libos_current_tid(),
                 name ? name : "?", args->arg[0], args->arg[1], args->arg[2], args->arg[3],

@@ -16,7 +16,8 @@ void libos_print_stats(void) {
         if (!g_syscall_stats.count[nr])
             continue;
         const char *name = syscall_name(nr);
-        log_raw("  %-24s %12lu %12lu\n", name ? name : "?", (unsigned long)g_syscall_stats.count[nr],
+        log_raw("  %-24s %12lu %12lu\n", name ? name : "?",
+                (unsigned long)g_syscall_stats.count[nr],
                 (unsigned long)g_syscall_stats.host_calls[nr]);
     }
     log_raw("  %-24s %12lu\n", "total", (unsigned long)total);

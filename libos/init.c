@@ -1,6 +1,7 @@
 /* LibOS start: the PAL calls libos_start once the main thread's control block exists. */
 #include "libos/libos.h"
 #include "libos/memory.h"
+#include "libos/thread.h"
 #include "loader/loader.h"
 #include "common/alloc.h"
 #include "common/log.h"
@@ -29,6 +30,7 @@ __attribute__((noreturn)) void libos_start(const struct pal_host_info *info) {
         .app_fault = app_fault,
     };
     pal_register_upcalls(&upcalls);
+    libos_threads_init();
     libos_syscall_table_init();
     libos_memory_init();
     alloc_init(&source);

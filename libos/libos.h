@@ -9,10 +9,10 @@
 
 /* What the loader decided from the command line and the manifest. */
 struct libos_config {
-    bool stats;                 /* --stats: print the tables at exit */
-    uint64_t stack_size;        /* sys.stack.size */
-    uint64_t brk_max_size;      /* sys.brk.max_size */
-    uint64_t max_threads;       /* sgx.max_threads, 0 = unlimited */
+    bool stats;            /* --stats: print the tables at exit */
+    uint64_t stack_size;   /* sys.stack.size */
+    uint64_t brk_max_size; /* sys.brk.max_size */
+    uint64_t max_threads;  /* sgx.max_threads, 0 = unlimited */
     enum pal_catch_kind catch_kind;
 };
 

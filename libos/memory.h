@@ -8,13 +8,13 @@
 
 #define LIBOS_MAP_PRIVATE 0x0
 #define LIBOS_MAP_SHARED 0x1
-#define LIBOS_MAP_FIXED 0x2     /* exactly at addr, replacing what is there */
-#define LIBOS_MAP_STACK 0x4     /* the main stack: named [stack], grows down */
+#define LIBOS_MAP_FIXED 0x2 /* exactly at addr, replacing what is there */
+#define LIBOS_MAP_STACK 0x4 /* the main stack: named [stack], grows down */
 
 /* Maps app memory (handle < 0: anonymous); addr 0 lets the LibOS choose, near addr when it is
  * a hint. Returns the address or -errno. */
-long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handle,
-                       uint64_t offset, const char *name);
+long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handle, uint64_t offset,
+                       const char *name);
 long libos_mem_protect_app(uint64_t addr, size_t len, int prot);
 /* Memory for the runtime itself (owner: runtime); NULL on failure. */
 void *libos_mem_map_runtime(size_t len);

@@ -11,9 +11,9 @@
 #include <asm-generic/errno.h>
 
 enum syscall_support {
-    SUPPORT_FULL,        /* Linux semantics */
-    SUPPORT_PARTIAL,     /* common uses work; the rest returns an errno, see docs */
-    SUPPORT_STUB,        /* accepted and answered without effect (documented why) */
+    SUPPORT_FULL,    /* Linux semantics */
+    SUPPORT_PARTIAL, /* common uses work; the rest returns an errno, see docs */
+    SUPPORT_STUB,    /* accepted and answered without effect (documented why) */
 };
 
 struct syscall_args {
@@ -30,11 +30,11 @@ struct syscall_desc {
 };
 
 /* Defines handler sys_NAME(const struct syscall_args *a) for __NR_NAME. */
-#define SYSCALL(name, level)                                                                      \
+#define SYSCALL(name, level)                                                                       \
     static long sys_##name(const struct syscall_args *a);                                          \
     static const struct syscall_desc syscall_desc_##name                                           \
-        __attribute__((used, section("libos_syscalls"), aligned(8))) = {                           \
-            __NR_##name, #name, level, sys_##name};                                                \
+        __attribute__((used, section("libos_syscalls"), aligned(8))) = {__NR_##name, #name, level, \
+                                                                        sys_##name};               \
     static long sys_##name(const struct syscall_args *a)
 
 /* Argument accessors that say what the argument is. */

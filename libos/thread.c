@@ -1,36 +1,157 @@
-/* Per-thread LibOS state. Until threads exist (the Go support work), the process has one
- * thread whose LibOS tid is its host tid. */
+/* LibOS threads. The LibOS tid of a thread is its host tid, so gettid and the host agree
+ * and nothing has to translate them. */
+#include "libos/thread.h"
 #include "libos/libos.h"
+#include "libos/futex.h"
+#include "common/alloc.h"
+#include "common/log.h"
+#include "common/spinlock.h"
+#include "common/string.h"
 #include "pal/pal.h"
 
-static bool g_context_replaced;
+static struct libos_thread *g_threads;
+static unsigned g_thread_count, g_thread_peak;
+static spinlock_t g_threads_lock = SPINLOCK_INIT;
+
+struct libos_thread *libos_current_thread(void) {
+    return pal_tcb()->libos_thread;
+}
+
+static void thread_list_add(struct libos_thread *t) {
+    spin_lock(&g_threads_lock);
+    t->next = g_threads;
+    g_threads = t;
+    g_thread_count++;
+    if (g_thread_count > g_thread_peak)
+        g_thread_peak = g_thread_count;
+    spin_unlock(&g_threads_lock);
+}
+
+/* Returns how many threads remain. */
+static unsigned thread_list_remove(struct libos_thread *t) {
+    spin_lock(&g_threads_lock);
+    for (struct libos_thread **link = &g_threads; *link; link = &(*link)->next) {
+        if (*link == t) {
+            *link = t->next;
+            g_thread_count--;
+            break;
+        }
+    }
+    unsigned left = g_thread_count;
+    spin_unlock(&g_threads_lock);
+    return left;
+}
+
+void libos_threads_init(void) {
+    static struct libos_thread main_thread;
+    struct pal_tcb *tcb = pal_tcb();
+    main_thread.tid = tcb->host_tid;
+    main_thread.tcb = tcb;
+    tcb->libos_thread = &main_thread;
+    thread_list_add(&main_thread);
+}
+
+bool libos_thread_exists(int tid) {
+    bool found = false;
+    spin_lock(&g_threads_lock);
+    for (struct libos_thread *t = g_threads; t; t = t->next)
+        if (t->tid == tid)
+            found = true;
+    spin_unlock(&g_threads_lock);
+    return found;
+}
+
+unsigned libos_thread_count(void) {
+    return __atomic_load_n(&g_thread_count, __ATOMIC_RELAXED);
+}
+
+unsigned libos_thread_peak(void) {
+    return __atomic_load_n(&g_thread_peak, __ATOMIC_RELAXED);
+}
 
 int libos_current_tid(void) {
     return pal_tcb()->host_tid;
 }
 
 long libos_pid(void) {
-    return pal_host_pid();
+    static long pid;
+    if (!pid)
+        pid = pal_host_pid();
+    return pid;
 }
 
 bool libos_context_replaced(void) {
-    bool r = g_context_replaced;
-    g_context_replaced = false;
+    struct libos_thread *t = libos_current_thread();
+    bool r = t->context_replaced;
+    t->context_replaced = false;
     return r;
 }
 
 void libos_mark_context_replaced(void) {
-    g_context_replaced = true;
+    libos_current_thread()->context_replaced = true;
 }
-
-static int *g_clear_child_tid;
 
 void libos_set_clear_child_tid(int *addr) {
-    g_clear_child_tid = addr;
+    libos_current_thread()->clear_child_tid = addr;
 }
 
-static void *g_robust_list;
-
 void libos_set_robust_list(void *head) {
-    g_robust_list = head;
+    libos_current_thread()->robust_list = head;
+}
+
+/* First LibOS code of a new host thread, on its LibOS stack. */
+static void thread_start(void *arg) {
+    struct libos_thread *self = arg;
+    struct pal_tcb *tcb = pal_tcb();
+    self->tcb = tcb;
+    self->tid = tcb->host_tid;
+    tcb->libos_thread = self;
+    /* The parent writes the tid words the app asked for before the child may run app
+     * code, as Linux guarantees. */
+    while (__atomic_load_n(&self->start_gate, __ATOMIC_ACQUIRE) == 0)
+        pal_event_wait(&self->start_gate, 0, NULL);
+    pal_set_fs_base(self->start_fs_base);
+    tcb->app = self->start_context;
+    libos_return_to_app();
+}
+
+long libos_thread_spawn(const struct pal_context *ctx, uint64_t fs_base, int *parent_tid,
+                        int *child_tid, int *clear_tid) {
+    struct libos_thread *t = rt_calloc(1, sizeof(*t));
+    if (!t)
+        return -12 /* ENOMEM */;
+    struct libos_thread *parent = libos_current_thread();
+    t->start_context = *ctx;
+    t->start_fs_base = fs_base;
+    t->signal_mask = parent->signal_mask;
+    t->clear_child_tid = clear_tid;
+    memcpy(t->name, parent->name, sizeof(t->name));
+    thread_list_add(t);
+    long tid = pal_thread_create(thread_start, t);
+    if (tid < 0) {
+        thread_list_remove(t);
+        rt_free(t);
+        return tid == -12 /* ENOMEM */ ? -11 /* EAGAIN */ : tid;
+    }
+    t->tid = (int)tid;
+    if (parent_tid)
+        *parent_tid = (int)tid;
+    if (child_tid)
+        *child_tid = (int)tid;
+    __atomic_store_n(&t->start_gate, 1, __ATOMIC_RELEASE);
+    pal_event_wake(&t->start_gate, 1);
+    return tid;
+}
+
+__attribute__((noreturn)) void libos_thread_exit(int status) {
+    struct libos_thread *self = libos_current_thread();
+    if (self->clear_child_tid) {
+        /* What pthread_join and Go's thread reaping wait for. */
+        __atomic_store_n(self->clear_child_tid, 0, __ATOMIC_RELEASE);
+        libos_futex_wake((uint32_t *)self->clear_child_tid, 1, ~0u);
+    }
+    if (thread_list_remove(self) == 0)
+        libos_exit_process(status);
+    /* The LibOS state stays allocated: late wakers may still hold a pointer to it. */
+    pal_thread_exit();
 }

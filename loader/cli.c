@@ -119,8 +119,8 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
             else if (!strcmp(v, "seccomp"))
                 opt->catch_kind = PAL_CATCH_SECCOMP;
             else
-                loader_fail(EXIT_ENCLOS_FAILURE, "--catch: unknown mechanism '%s' (use sud or seccomp)",
-                            v);
+                loader_fail(EXIT_ENCLOS_FAILURE,
+                            "--catch: unknown mechanism '%s' (use sud or seccomp)", v);
         } else if (!strcmp(a, "-m") || !strcmp(a, "--manifest")) {
             if (i + 1 >= argc)
                 loader_fail(EXIT_ENCLOS_FAILURE, "%s needs a manifest file", a);

@@ -7,11 +7,11 @@
 #define ENCLOS_VERSION "0.1.0"
 
 struct cli_options {
-    const char *manifest;    /* -m FILE */
-    int log_level;           /* -1 when not given */
+    const char *manifest; /* -m FILE */
+    int log_level;        /* -1 when not given */
     bool stats;
     enum pal_catch_kind catch_kind;
-    int app_argc;            /* what follows the options */
+    int app_argc; /* what follows the options */
     char **app_argv;
 };
 

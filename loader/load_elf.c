@@ -50,8 +50,8 @@ static void map_segment(const Elf64_Phdr *ph, uint64_t bias, int handle, const c
         r = libos_mem_map_app(map_start, mem_end - map_start, prot,
                               LIBOS_MAP_FIXED | LIBOS_MAP_PRIVATE, -1, 0, name);
         if (r < 0)
-            loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot map the bss at %#lx (error %ld)",
-                        display, (unsigned long)map_start, -r);
+            loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot map the bss at %#lx (error %ld)", display,
+                        (unsigned long)map_start, -r);
     }
 }
 

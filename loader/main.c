@@ -160,8 +160,8 @@ void loader_main(int argc, char **argv, char **envp) {
             r = mount_add(m.mounts[i].path, host_absolute(m.mounts[i].host_path));
             if (r < 0)
                 loader_fail(EXIT_ENCLOS_FAILURE, "%s:%d: cannot mount '%s' at '%s' (%s)",
-                            opt.manifest, m.mounts[i].line, m.mounts[i].host_path,
-                            m.mounts[i].path, libos_errno_name(-r));
+                            opt.manifest, m.mounts[i].line, m.mounts[i].host_path, m.mounts[i].path,
+                            libos_errno_name(-r));
         }
     } else {
         mount_add("/", "/");
@@ -170,8 +170,10 @@ void loader_main(int argc, char **argv, char **envp) {
         const char *dir = m.start_dir ? m.start_dir : "/";
         r = fs_set_cwd(dir);
         if (r < 0)
-            loader_fail(EXIT_ENCLOS_FAILURE, "%s: fs.start_dir '%s' is not a directory the app "
-                        "can see (%s); check fs.mounts", opt.manifest, dir, libos_errno_name(-r));
+            loader_fail(EXIT_ENCLOS_FAILURE,
+                        "%s: fs.start_dir '%s' is not a directory the app "
+                        "can see (%s); check fs.mounts",
+                        opt.manifest, dir, libos_errno_name(-r));
     } else {
         fs_set_cwd_from_host();
     }
@@ -209,8 +211,8 @@ void loader_main(int argc, char **argv, char **envp) {
     fs_set_exe_path(program);
     libos_brk_init(img.brk_start, g_libos_config.brk_max_size);
 
-    uint64_t sp = loader_build_stack(&img, app_argc, app_argv, app_envp, program,
-                                     g_libos_config.stack_size);
+    uint64_t sp =
+        loader_build_stack(&img, app_argc, app_argv, app_envp, program, g_libos_config.stack_size);
     struct pal_context *ctx = &pal_tcb()->app;
     memset(ctx, 0, sizeof(*ctx));
     ctx->rsp = sp;

@@ -26,7 +26,8 @@ uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **arg
                                       (img->elf.exec_stack ? PAL_PROT_EXEC : 0),
                                   LIBOS_MAP_FIXED | LIBOS_MAP_STACK, -1, 0, "[stack]");
     if (base < 0)
-        loader_fail(EXIT_ENCLOS_FAILURE, "cannot map the app stack of %lu bytes; lower sys.stack.size",
+        loader_fail(EXIT_ENCLOS_FAILURE,
+                    "cannot map the app stack of %lu bytes; lower sys.stack.size",
                     (unsigned long)stack_size);
     uint64_t top = STACK_TOP;
     char *p = (char *)top;
@@ -42,8 +43,10 @@ uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **arg
         strings += strlen(envp[i]) + 1;
     size_t vectors = (size_t)(1 + argc + 1 + envc + 1 + 2 * 32) * 8;
     if (strings + vectors + 256 > stack_size)
-        loader_fail(EXIT_ENCLOS_FAILURE, "arguments and environment do not fit the %lu-byte stack; "
-                    "raise sys.stack.size", (unsigned long)stack_size);
+        loader_fail(EXIT_ENCLOS_FAILURE,
+                    "arguments and environment do not fit the %lu-byte stack; "
+                    "raise sys.stack.size",
+                    (unsigned long)stack_size);
 
     p -= 8; /* the kernel leaves a NULL word at the very top */
     memset(p, 0, 8);

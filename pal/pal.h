@@ -29,20 +29,24 @@ struct pal_context {
 };
 
 struct pal_tcb {
-    struct pal_tcb *self;      /* %gs:0, so C code can find the block */
-    void *libos_stack_top;     /* %gs:8, entry stubs switch to it */
-    uint64_t in_runtime;       /* %gs:16, nonzero while LibOS/PAL code runs */
-    uint64_t scratch;          /* %gs:24, one register spill for entry stubs */
-    struct pal_context app;    /* %gs:32, app registers saved at entry */
-    uint64_t host_calls;       /* %gs:192, host syscalls made by this thread */
-    void *libos_thread;        /* the LibOS's per-thread state */
+    struct pal_tcb *self;   /* %gs:0, so C code can find the block */
+    void *libos_stack_top;  /* %gs:8, entry stubs switch to it */
+    uint64_t in_runtime;    /* %gs:16, nonzero while LibOS/PAL code runs */
+    uint64_t scratch;       /* %gs:24, one register spill for entry stubs */
+    struct pal_context app; /* %gs:32, app registers saved at entry */
+    uint64_t host_calls;    /* %gs:192, host syscalls made by this thread */
+    void *libos_thread;     /* the LibOS's per-thread state */
     int host_tid;
-    void *host_altstack;       /* host signal stack base and size */
+    void *host_altstack; /* host signal stack base and size */
     size_t host_altstack_size;
     void *libos_stack_base;
     size_t libos_stack_size;
-    void *mapping_base;        /* the one host mapping holding stacks and this block */
+    void *mapping_base; /* the one host mapping holding stacks and this block */
     size_t mapping_size;
+    void (*start)(void *arg); /* what a new thread runs first, on its LibOS stack */
+    void *start_arg;
+    volatile int alive;        /* host tid while the host thread lives; the kernel clears it */
+    struct pal_tcb *next_dead; /* exited threads whose mappings wait to be freed */
 };
 
 #define PAL_TCB_LIBOS_STACK_TOP 8
@@ -67,14 +71,14 @@ struct pal_host_info {
     int argc;
     char **argv;
     char **envp;
-    uint64_t *auxv;          /* the runtime's own auxv from the host */
-    void *vdso_base;         /* host vDSO image (AT_SYSINFO_EHDR) */
+    uint64_t *auxv;  /* the runtime's own auxv from the host */
+    void *vdso_base; /* host vDSO image (AT_SYSINFO_EHDR) */
     uint64_t hwcap, hwcap2;
     uint64_t clock_ticks;
     const char *platform;
-    unsigned cpu_count;      /* CPUs in the host affinity set */
-    uint64_t mem_total;      /* bytes of host RAM */
-    void *runtime_base;      /* where the runtime image was loaded, and its extent */
+    unsigned cpu_count; /* CPUs in the host affinity set */
+    uint64_t mem_total; /* bytes of host RAM */
+    void *runtime_base; /* where the runtime image was loaded, and its extent */
     size_t runtime_size;
 };
 
@@ -98,14 +102,31 @@ enum pal_catch_kind { PAL_CATCH_SUD, PAL_CATCH_SECCOMP };
  * traps into the LibOS syscall entry. */
 long pal_catch_enable(enum pal_catch_kind kind);
 
+/* ---- Threads and events ------------------------------------------------------------ */
+
+/* Creates a host thread in this process. It gets its own control block and stacks, has the
+ * kernel catch armed, and runs start(arg) on its LibOS stack with in_runtime set. Returns
+ * the new thread's host tid or -errno. */
+long pal_thread_create(void (*start)(void *arg), void *arg);
+/* Ends the calling host thread (not the process); its stacks are freed later. */
+__attribute__((noreturn)) void pal_thread_exit(void);
+
+/* Per-thread events, the base of the LibOS futex and sleeps: a 32-bit word the waiter owns.
+ * pal_event_wait sleeps while *word == expected, until woken, until abs_timeout (on
+ * CLOCK_MONOTONIC; NULL waits forever) or until a host signal. Returns 0, -EAGAIN (word
+ * differs), -ETIMEDOUT or -EINTR. pal_event_wake wakes the threads sleeping on word. */
+long pal_event_wait(volatile uint32_t *word, uint32_t expected,
+                    const struct __kernel_timespec *abs_timeout);
+long pal_event_wake(volatile uint32_t *word, int count);
+
 /* ---- Memory ------------------------------------------------------------------------ */
 
 #define PAL_PROT_READ 1
 #define PAL_PROT_WRITE 2
 #define PAL_PROT_EXEC 4
 
-#define PAL_MAP_SHARED 0x1    /* share with the file (else private copy-on-write) */
-#define PAL_MAP_FIXED 0x2     /* replace whatever is at addr */
+#define PAL_MAP_SHARED 0x1 /* share with the file (else private copy-on-write) */
+#define PAL_MAP_FIXED 0x2  /* replace whatever is at addr */
 #define PAL_MAP_NORESERVE 0x4
 #define PAL_MAP_NOREPLACE 0x8 /* at addr exactly, fail with -EEXIST if the host has it */
 #define PAL_MAP_GROWSDOWN 0x10
@@ -201,6 +222,8 @@ long pal_host_tid(void);
 long pal_host_ppid(void);
 long pal_host_pgid(int pid);
 long pal_host_sid(int pid);
+/* Sends sig to another host process (kill(2) semantics for pid). */
+long pal_host_kill(int pid, int sig);
 long pal_host_ids(unsigned ids[6]); /* ruid, euid, suid, rgid, egid, sgid */
 long pal_host_getgroups(int n, unsigned *groups);
 long pal_host_uname(void *utsname);

@@ -1,6 +1,7 @@
 /* Process and thread identity, exit, and the per-thread registers the app owns. */
 #include "libos/syscall.h"
 #include "libos/libos.h"
+#include "libos/thread.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include <asm/prctl.h>
@@ -12,9 +13,8 @@ SYSCALL(exit_group, SUPPORT_FULL) {
     libos_exit_process(ARG_INT(0) & 0xff);
 }
 
-SYSCALL(exit, SUPPORT_PARTIAL) {
-    /* With one thread, its exit ends the process (threads arrive with Go support). */
-    libos_exit_process(ARG_INT(0) & 0xff);
+SYSCALL(exit, SUPPORT_FULL) {
+    libos_thread_exit(ARG_INT(0) & 0xff);
 }
 
 SYSCALL(getpid, SUPPORT_FULL) {
@@ -88,8 +88,6 @@ SYSCALL(rseq, SUPPORT_STUB) {
     return -ENOSYS;
 }
 
-static char g_thread_name[16] = "";
-
 SYSCALL(prctl, SUPPORT_PARTIAL) {
     int option = ARG_INT(0);
     switch (option) {
@@ -97,16 +95,18 @@ SYSCALL(prctl, SUPPORT_PARTIAL) {
         long n = uaccess_strlen(ARG_PTR(const char *, 1), 4096);
         if (n < 0)
             return n == -ENAMETOOLONG ? -EFAULT : n;
-        size_t len = (size_t)n < sizeof(g_thread_name) - 1 ? (size_t)n : sizeof(g_thread_name) - 1;
-        memcpy(g_thread_name, ARG_PTR(const char *, 1), len);
-        g_thread_name[len] = 0;
+        size_t len = (size_t)n < sizeof(libos_current_thread()->name) - 1
+                         ? (size_t)n
+                         : sizeof(libos_current_thread()->name) - 1;
+        memcpy(libos_current_thread()->name, ARG_PTR(const char *, 1), len);
+        libos_current_thread()->name[len] = 0;
         return 0;
     }
     case PR_GET_NAME: {
         char *out = ARG_PTR(char *, 1);
-        if (!UACCESS_WRITE(out, sizeof(g_thread_name)))
+        if (!UACCESS_WRITE(out, sizeof(libos_current_thread()->name)))
             return -EFAULT;
-        memcpy(out, g_thread_name, sizeof(g_thread_name));
+        memcpy(out, libos_current_thread()->name, sizeof(libos_current_thread()->name));
         return 0;
     }
     case PR_GET_DUMPABLE:

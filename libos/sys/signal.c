@@ -4,6 +4,9 @@
  * SIGPIPE, for instance, gives EPIPE as natively. */
 #include "libos/syscall.h"
 #include "libos/uaccess.h"
+#include "libos/libos.h"
+#include "libos/thread.h"
+#include "common/log.h"
 #include "common/spinlock.h"
 #include "common/string.h"
 #include "pal/pal.h"
@@ -19,10 +22,9 @@ struct kernel_sigaction {
 };
 
 static struct kernel_sigaction g_actions[NSIG_LINUX + 1];
-static uint64_t g_mask; /* one thread for now */
 static spinlock_t g_lock = SPINLOCK_INIT;
 
-#define SIGBIT(sig) (1ULL << ((sig) - 1))
+#define SIGBIT(sig) (1ULL << ((sig)-1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 SYSCALL(rt_sigaction, SUPPORT_PARTIAL) {
@@ -65,23 +67,24 @@ SYSCALL(rt_sigprocmask, SUPPORT_PARTIAL) {
         return -EFAULT;
     if (old && !UACCESS_WRITE(old, sizeof(*old)))
         return -EFAULT;
-    uint64_t prev = g_mask;
+    uint64_t *mask = &libos_current_thread()->signal_mask;
+    uint64_t prev = *mask;
     if (set) {
         uint64_t s = *set;
         switch (how) {
         case SIG_BLOCK:
-            g_mask |= s;
+            *mask |= s;
             break;
         case SIG_UNBLOCK:
-            g_mask &= ~s;
+            *mask &= ~s;
             break;
         case SIG_SETMASK:
-            g_mask = s;
+            *mask = s;
             break;
         default:
             return -EINVAL;
         }
-        g_mask &= ~UNBLOCKABLE;
+        *mask &= ~UNBLOCKABLE;
     }
     if (old)
         *old = prev;
@@ -114,4 +117,74 @@ SYSCALL(sigaltstack, SUPPORT_PARTIAL) {
     if (ss)
         g_altstack = next;
     return 0;
+}
+
+/* Default action of each signal when its disposition is SIG_DFL: true = ends the process. */
+static bool default_terminates(int sig) {
+    switch (sig) {
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+        return false;
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return false; /* stops; job control is the host's, not modelled */
+    default:
+        return true;
+    }
+}
+
+/* A signal sent to this process or one of its threads. Until app handlers are delivered
+ * (the signals work), a signal whose action is to end the process ends it, an ignored one
+ * is dropped, and one with a handler is dropped with a warning. */
+static long send_to_self(int sig) {
+    if (sig == 0)
+        return 0;
+    spin_lock(&g_lock);
+    void *handler = g_actions[sig].handler;
+    spin_unlock(&g_lock);
+    if (handler == SIG_IGN)
+        return 0;
+    if (handler == SIG_DFL) {
+        if (default_terminates(sig))
+            libos_die_of_signal(sig);
+        return 0;
+    }
+    static bool warned[NSIG_LINUX + 1];
+    if (!warned[sig]) {
+        warned[sig] = true;
+        log_debug("signal %d has a handler; delivery to app handlers is not supported yet", sig);
+    }
+    return 0;
+}
+
+SYSCALL(tgkill, SUPPORT_PARTIAL) {
+    int tgid = ARG_INT(0), tid = ARG_INT(1), sig = ARG_INT(2);
+    if (tgid <= 0 || tid <= 0 || sig < 0 || sig > NSIG_LINUX)
+        return -EINVAL;
+    if (tgid != libos_pid() || !libos_thread_exists(tid))
+        return -ESRCH;
+    return send_to_self(sig);
+}
+
+SYSCALL(tkill, SUPPORT_PARTIAL) {
+    int tid = ARG_INT(0), sig = ARG_INT(1);
+    if (tid <= 0 || sig < 0 || sig > NSIG_LINUX)
+        return -EINVAL;
+    if (!libos_thread_exists(tid))
+        return -ESRCH;
+    return send_to_self(sig);
+}
+
+SYSCALL(kill, SUPPORT_PARTIAL) {
+    int pid = ARG_INT(0), sig = ARG_INT(1);
+    if (sig < 0 || sig > NSIG_LINUX)
+        return -EINVAL;
+    if (pid == libos_pid() || pid == 0)
+        return send_to_self(sig);
+    /* Other processes are the host's. */
+    return pal_host_kill(pid, sig);
 }

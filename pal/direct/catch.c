@@ -51,8 +51,8 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ucv) {
     if (tcb->in_runtime) {
         /* Runtime code outside the gate issued a syscall: only the host vDSO's own
          * fallback path does that. Perform it for the runtime as the kernel would. */
-        m->rax = (uint64_t)host_syscall6(si->si_syscall, (long)m->rdi, (long)m->rsi,
-                                         (long)m->rdx, (long)m->r10, (long)m->r8, (long)m->r9);
+        m->rax = (uint64_t)host_syscall6(si->si_syscall, (long)m->rdi, (long)m->rsi, (long)m->rdx,
+                                         (long)m->r10, (long)m->r8, (long)m->r9);
         return;
     }
     __atomic_fetch_add(&g_pal_stats.caught_syscalls, 1, __ATOMIC_RELAXED);
@@ -100,14 +100,23 @@ static long enable_seccomp(void) {
     return host_syscall3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
 }
 
+static enum pal_catch_kind g_catch_kind;
+
+long pal_catch_arm_thread(void) {
+    if (g_catch_kind == PAL_CATCH_SECCOMP)
+        return 0; /* the filter is inherited by every thread the process creates */
+    return host_syscall5(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+                         (long)pal_gate_start, (long)(pal_gate_end - pal_gate_start),
+                         &g_sud_selector);
+}
+
 long pal_catch_enable(enum pal_catch_kind kind) {
     long r = pal_set_host_signal(SIGSYS, sigsys_handler);
     if (r < 0)
         return r;
+    g_catch_kind = kind;
     if (kind == PAL_CATCH_SECCOMP)
         return enable_seccomp();
     g_sud_selector = SYSCALL_DISPATCH_FILTER_BLOCK;
-    return host_syscall5(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
-                         (long)pal_gate_start, (long)(pal_gate_end - pal_gate_start),
-                         &g_sud_selector);
+    return pal_catch_arm_thread();
 }

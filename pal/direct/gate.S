@@ -51,5 +51,40 @@ pal_gate_set_gs:
     ret
     .size pal_gate_set_gs, . - pal_gate_set_gs
 
+/* long pal_gate_clone(unsigned long flags, void *child_stack, int *parent_tid, int *child_tid)
+ * The child starts here on child_stack, whose top word holds its control block. Its %gs
+ * still points at the parent's block, so it installs its own before anything else. */
+    .globl pal_gate_clone
+    .hidden pal_gate_clone
+    .type pal_gate_clone, @function
+pal_gate_clone:
+    mov %rcx, %r10
+    xor %r8d, %r8d
+    mov $56, %eax           /* __NR_clone */
+    syscall
+    test %rax, %rax
+    jnz 1f
+    mov (%rsp), %rsi        /* the child's control block */
+    mov $0x1001, %edi       /* ARCH_SET_GS */
+    mov $158, %eax
+    syscall
+    mov (%rsp), %rdi
+    call pal_thread_child_main
+    ud2
+1:  ret
+    .size pal_gate_clone, . - pal_gate_clone
+
+/* void pal_gate_thread_exit(void): the host exit of one thread; nothing may touch the
+ * stack afterwards, which another thread may free once the kernel clears `alive`. */
+    .globl pal_gate_thread_exit
+    .hidden pal_gate_thread_exit
+    .type pal_gate_thread_exit, @function
+pal_gate_thread_exit:
+    xor %edi, %edi
+    mov $60, %eax           /* __NR_exit */
+    syscall
+    ud2
+    .size pal_gate_thread_exit, . - pal_gate_thread_exit
+
 pal_gate_end:
     .section .note.GNU-stack, "", @progbits

@@ -16,5 +16,4 @@ long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 #define host_syscall5(nr, a, b, c, d, e)                                                           \
     host_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
-
 #endif

@@ -41,6 +41,11 @@ extern int g_pal_log_fd;
 
 void pal_gate_sigreturn(void);
 long pal_gate_set_gs(void *base);
+long pal_gate_clone(unsigned long flags, void *child_stack, volatile int *parent_tid,
+                    volatile int *child_tid);
+__attribute__((noreturn)) void pal_gate_thread_exit(void);
+/* Arms the kernel catch on the calling thread (SUD is per thread; seccomp is inherited). */
+long pal_catch_arm_thread(void);
 
 /* Allocates and installs the thread control block for the calling host thread, with its
  * LibOS stack and host signal stack. */

@@ -72,3 +72,7 @@ long pal_host_pgid(int pid) {
 long pal_host_sid(int pid) {
     return host_syscall1(__NR_getsid, pid);
 }
+
+long pal_host_kill(int pid, int sig) {
+    return host_syscall2(__NR_kill, pid, sig);
+}

@@ -7,8 +7,7 @@
 
 static void report_runtime_fault(int sig, siginfo_t *si, struct sigcontext *m) {
     log_error("runtime bug: signal %d at rip=%#lx addr=%#lx (runtime image at %p)", sig,
-              (unsigned long)m->rip, (unsigned long)si->si_addr,
-              g_pal_host_info.runtime_base);
+              (unsigned long)m->rip, (unsigned long)si->si_addr, g_pal_host_info.runtime_base);
     log_error("  rax=%#lx rbx=%#lx rcx=%#lx rdx=%#lx rsi=%#lx rdi=%#lx", (unsigned long)m->rax,
               (unsigned long)m->rbx, (unsigned long)m->rcx, (unsigned long)m->rdx,
               (unsigned long)m->rsi, (unsigned long)m->rdi);

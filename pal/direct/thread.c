@@ -4,6 +4,10 @@
 #include "common/string.h"
 #include <linux/mman.h>
 #include <asm/prctl.h>
+#include <linux/sched.h>
+#include <linux/futex.h>
+#include <linux/time_types.h>
+#include "common/spinlock.h"
 
 #define LIBOS_STACK_SIZE (256 * 1024UL)
 #define ALTSTACK_SIZE (64 * 1024UL)
@@ -72,4 +76,82 @@ uint64_t pal_get_fs_base(void) {
 
 long pal_sched_yield(void) {
     return host_syscall0(__NR_sched_yield);
+}
+
+/* Threads that exited, whose mappings are freed once the kernel has cleared `alive` (it does
+ * so after the thread stopped using its stack). */
+static struct pal_tcb *g_dead_threads;
+static spinlock_t g_dead_lock = SPINLOCK_INIT;
+
+static void reap_dead_threads(void) {
+    spin_lock(&g_dead_lock);
+    struct pal_tcb **link = &g_dead_threads;
+    while (*link) {
+        struct pal_tcb *t = *link;
+        if (__atomic_load_n(&t->alive, __ATOMIC_ACQUIRE) == 0) {
+            *link = t->next_dead;
+            host_syscall2(__NR_munmap, t->mapping_base, t->mapping_size);
+        } else {
+            link = &t->next_dead;
+        }
+    }
+    spin_unlock(&g_dead_lock);
+}
+
+__attribute__((noreturn, used)) void pal_thread_child_main(struct pal_tcb *tcb) {
+    tcb->host_tid = (int)host_syscall0(__NR_gettid);
+    struct {
+        void *sp;
+        int flags;
+        size_t size;
+    } ss = {tcb->host_altstack, 0, tcb->host_altstack_size};
+    long r = host_syscall2(__NR_sigaltstack, &ss, 0);
+    if (r < 0)
+        pal_fatal("setting a new thread's host signal stack", r);
+    r = pal_catch_arm_thread();
+    if (r < 0)
+        pal_fatal("arming the syscall catch in a new thread", r);
+    tcb->start(tcb->start_arg);
+    pal_thread_exit();
+}
+
+long pal_thread_create(void (*start)(void *arg), void *arg) {
+    reap_dead_threads();
+    struct pal_tcb *tcb = thread_block_alloc();
+    if (!tcb)
+        return -12; /* ENOMEM */
+    tcb->start = start;
+    tcb->start_arg = arg;
+    uint64_t *sp = (uint64_t *)tcb->libos_stack_top - 2;
+    sp[0] = (uint64_t)tcb;
+    unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                          CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+    long tid = pal_gate_clone(flags, sp, &tcb->alive, &tcb->alive);
+    if (tid < 0)
+        host_syscall2(__NR_munmap, tcb->mapping_base, tcb->mapping_size);
+    return tid;
+}
+
+__attribute__((noreturn)) void pal_thread_exit(void) {
+    struct pal_tcb *tcb = pal_tcb();
+    spin_lock(&g_dead_lock);
+    tcb->next_dead = g_dead_threads;
+    g_dead_threads = tcb;
+    spin_unlock(&g_dead_lock);
+    /* Block every host signal: a handler must not run on stacks about to be freed. */
+    uint64_t all = ~0ULL;
+    host_syscall4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &all, 0, 8);
+    pal_gate_thread_exit();
+}
+
+long pal_event_wait(volatile uint32_t *word, uint32_t expected,
+                    const struct __kernel_timespec *abs_timeout) {
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
+    long r = host_syscall6(__NR_futex, (long)word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected,
+                           (long)abs_timeout, 0, (long)FUTEX_BITSET_MATCH_ANY);
+    return r;
+}
+
+long pal_event_wake(volatile uint32_t *word, int count) {
+    return host_syscall3(__NR_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, count);
 }

@@ -36,8 +36,12 @@ static void make_valid(struct image *im, int type) {
     im->eh.e_phnum = 2;
     uint64_t base = type == ET_EXEC ? 0x400000 : 0;
     im->eh.e_entry = base + 0x1000;
-    im->ph[0] = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
-                             .p_vaddr = base, .p_filesz = 0x1100, .p_memsz = 0x1100};
+    im->ph[0] = (Elf64_Phdr){.p_type = PT_LOAD,
+                             .p_flags = PF_R | PF_X,
+                             .p_offset = 0,
+                             .p_vaddr = base,
+                             .p_filesz = 0x1100,
+                             .p_memsz = 0x1100};
     im->ph[1] = (Elf64_Phdr){.p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W};
 }
 
@@ -61,8 +65,8 @@ int main(void) {
     make_valid(&im, ET_EXEC);
     CHECK(elf_check((unsigned char *)&im, sizeof(im), sizeof(im), &info, err, sizeof(err)) == 0,
           "valid non-PIE refused: %s", err);
-    CHECK(!info.pie && info.min_vaddr == 0x400000 && info.max_vaddr == 0x402000,
-          "extent %lx-%lx", (unsigned long)info.min_vaddr, (unsigned long)info.max_vaddr);
+    CHECK(!info.pie && info.min_vaddr == 0x400000 && info.max_vaddr == 0x402000, "extent %lx-%lx",
+          (unsigned long)info.min_vaddr, (unsigned long)info.max_vaddr);
     CHECK(info.phdr_vaddr == 0x400000 + sizeof(Elf64_Ehdr), "phdr vaddr %lx",
           (unsigned long)info.phdr_vaddr);
     CHECK(!info.exec_stack, "stack should not be executable");

@@ -1,0 +1,41 @@
+/* LibOS threads: one per host thread, each with the app-visible state Linux keeps per
+ * thread (tid, clear-tid word, robust list, signal mask, name) and the event word its
+ * futex waits sleep on. */
+#ifndef LIBOS_THREAD_H
+#define LIBOS_THREAD_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "pal/pal.h"
+
+struct libos_thread {
+    int tid;                      /* the host tid: also what gettid returns */
+    struct pal_tcb *tcb;
+    int *clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
+    void *robust_list;
+    uint64_t signal_mask;
+    char name[16];
+    volatile uint32_t event;      /* futex waits sleep on this word (pal_event_wait) */
+    volatile uint32_t start_gate; /* a new thread waits here until its parent is done */
+    bool context_replaced;        /* the syscall rewrote the whole app context */
+    struct pal_context start_context; /* a new thread's first app registers */
+    uint64_t start_fs_base;
+    struct libos_thread *next;    /* in the thread list */
+};
+
+struct libos_thread *libos_current_thread(void);
+/* Sets up the main thread's state; called once at start. */
+void libos_threads_init(void);
+/* Looks a live thread up by tid (the caller must not keep the pointer past its exit). */
+bool libos_thread_exists(int tid);
+unsigned libos_thread_count(void);
+unsigned libos_thread_peak(void);
+
+/* Creates a thread that resumes the app with ctx and FS base fs_base; ptid/ctid are written
+ * with the new tid before the thread runs. Returns the tid or -errno. */
+long libos_thread_spawn(const struct pal_context *ctx, uint64_t fs_base, int *parent_tid,
+                        int *child_tid, int *clear_tid);
+/* Ends the calling thread the way exit(2) does; the last thread ends the process. */
+__attribute__((noreturn)) void libos_thread_exit(int status);
+
+#endif
