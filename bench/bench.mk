@@ -9,7 +9,11 @@ $(BENCH_BIN)/catch_mechanisms: bench/catch_mechanisms.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-BENCH_PROGS := $(BENCH_BIN)/syscall_cost $(BENCH_BIN)/catch_mechanisms
+$(BENCH_BIN)/futex_cost: bench/futex_cost.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -pthread -Wall -Wextra -Werror -o $@ $<
+
+BENCH_PROGS := $(BENCH_BIN)/syscall_cost $(BENCH_BIN)/catch_mechanisms $(BENCH_BIN)/futex_cost
 
 .PHONY: bench
 bench: $(BUILD)/enclos $(BENCH_PROGS)

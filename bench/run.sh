@@ -38,3 +38,8 @@ awk '{ v[$1] = $2 } END {
 ratio_table "== syscalls under enclos, kernel catch = SUD (getpid is LibOS-local; write/pipe pass through) ==" \
     "$(join "$tmp/native" "$tmp/sud")"
 ratio_table "== syscalls under enclos, kernel catch = seccomp ==" "$(join "$tmp/native" "$tmp/seccomp")"
+
+"$B/futex_cost" > "$tmp/futex_native"
+"$ENCLOS" run "$B/futex_cost" > "$tmp/futex_enclos"
+ratio_table "== futex under enclos (LibOS futex; a wake without waiters makes no host call) ==" \
+    "$(join "$tmp/futex_native" "$tmp/futex_enclos")"

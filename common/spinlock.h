@@ -10,10 +10,19 @@ typedef struct {
 #define SPINLOCK_INIT                                                                              \
     { 0 }
 
+/* Called by a waiter that has spun for a while: the holder may be preempted (on a busy
+ * machine, or waking another thread through the host), so give the CPU away. The runtime
+ * installs the host's sched_yield here. */
+extern void (*g_spin_yield)(void);
+
 static inline void spin_lock(spinlock_t *l) {
+    unsigned spins = 0;
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
             __builtin_ia32_pause();
+            if (++spins % 256 == 0 && g_spin_yield)
+                g_spin_yield();
+        }
 }
 
 static inline int spin_trylock(spinlock_t *l) {

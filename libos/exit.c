@@ -4,6 +4,8 @@
 #include "common/log.h"
 #include "pal/pal.h"
 #include "libos/vma.h"
+#include "libos/thread.h"
+#include "libos/futex.h"
 
 void libos_print_stats(void) {
     const struct pal_stats *ps = pal_stats();
@@ -25,6 +27,10 @@ void libos_print_stats(void) {
             (unsigned long)(total >= ps->caught_syscalls ? total - ps->caught_syscalls : 0));
     log_raw("  host calls: %lu (memory calls %lu)\n", (unsigned long)ps->host_calls,
             (unsigned long)ps->mem_calls);
+    const struct libos_futex_stats *fs = libos_futex_stats();
+    log_raw("  threads: peak %u; futex waits %lu, wakes %lu (%lu found no waiter: no host call)\n",
+            libos_thread_peak(), (unsigned long)fs->waits, (unsigned long)fs->wakes,
+            (unsigned long)fs->wakes_without_waiters);
     const struct libos_memory_stats *ms = libos_memory_stats();
     log_raw("  memory syscalls: %lu PAL calls made, %lu answered from the VMA tree alone\n",
             (unsigned long)ms->pal_calls, (unsigned long)ms->pal_calls_avoided);

@@ -11,7 +11,8 @@ struct waiter {
     uint32_t *uaddr;
     uint32_t bitset;
     struct libos_thread *thread;
-    volatile uint32_t woken;
+    volatile uint32_t claimed; /* taken off the queue by a waker (under the bucket lock) */
+    volatile uint32_t woken;   /* the waker is done with this waiter */
     struct waiter *next, *prev;
 };
 
@@ -56,13 +57,27 @@ static void dequeue(struct bucket *b, struct waiter *w) {
     w->next = w->prev = NULL;
 }
 
-/* Marks w woken (it is already off its queue) and kicks its thread's event. The waiter may
- * return as soon as `woken` is set, so its thread pointer is read first. */
-static void signal_waiter(struct waiter *w) {
-    struct libos_thread *t = w->thread;
-    __atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&t->event, 1, __ATOMIC_RELEASE);
-    pal_event_wake(&t->event, 1);
+/* Waking is two steps. Under the bucket lock a waker claims the waiter (dequeues it and
+ * sets `claimed`) and keeps it on a private list; after unlocking it signals each one. The
+ * host wake happens outside the lock, so a woken thread never spins on a lock held by a
+ * thread that is busy in the host. */
+static void claim_waiter(struct bucket *b, struct waiter *w, struct waiter **list) {
+    dequeue(b, w);
+    w->claimed = 1;
+    w->next = *list;
+    *list = w;
+}
+
+/* The waiter may return as soon as `woken` is set: read what we need from w first. */
+static void signal_claimed(struct waiter *list) {
+    while (list) {
+        struct waiter *w = list;
+        list = w->next;
+        struct libos_thread *t = w->thread;
+        __atomic_store_n(&w->woken, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&t->event, 1, __ATOMIC_SEQ_CST);
+        pal_event_wake(&t->event, 1);
+    }
 }
 
 long libos_futex_wait(uint32_t *uaddr, uint32_t val, const struct __kernel_timespec *abs_timeout,
@@ -94,17 +109,18 @@ long libos_futex_wait(uint32_t *uaddr, uint32_t val, const struct __kernel_times
     }
     if (__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE))
         return 0;
-    /* Timed out or interrupted: leave the queue unless a waker took us meanwhile. */
+    /* Timed out or interrupted: leave the queue unless a waker claimed us meanwhile. */
     spin_lock(&b->lock);
-    bool woken = __atomic_load_n(&w.woken, __ATOMIC_ACQUIRE);
-    if (!woken)
+    bool claimed = w.claimed;
+    if (!claimed)
         dequeue(b, &w);
     spin_unlock(&b->lock);
-    if (woken) {
-        /* The waker is about to touch our event; wait until it is done with `w`. */
-        return 0;
-    }
-    return r;
+    if (!claimed)
+        return r;
+    /* A waker owns `w` until it sets `woken`; it is between two stores, never blocked. */
+    while (!__atomic_load_n(&w.woken, __ATOMIC_SEQ_CST))
+        __builtin_ia32_pause();
+    return 0;
 }
 
 long libos_futex_wake(uint32_t *uaddr, int count, uint32_t bitset) {
@@ -114,25 +130,18 @@ long libos_futex_wake(uint32_t *uaddr, int count, uint32_t bitset) {
         __atomic_fetch_add(&g_stats.wakes_without_waiters, 1, __ATOMIC_RELAXED);
         return 0;
     }
-    struct waiter *woken = NULL;
+    struct waiter *claimed = NULL;
     int n = 0;
     spin_lock(&b->lock);
     for (struct waiter *w = b->head, *next; w && n < count; w = next) {
         next = w->next;
         if (w->uaddr != uaddr || !(w->bitset & bitset))
             continue;
-        dequeue(b, w);
-        w->next = woken; /* a private list of the ones to signal after unlocking */
-        woken = w;
+        claim_waiter(b, w, &claimed);
         n++;
     }
-    /* Signal under the lock: a waiter that timed out re-takes this lock before it returns,
-     * so its `w` (on its stack) stays valid while we touch it. */
-    for (struct waiter *w = woken, *next; w; w = next) {
-        next = w->next;
-        signal_waiter(w);
-    }
     spin_unlock(&b->lock);
+    signal_claimed(claimed);
     if (!n)
         __atomic_fetch_add(&g_stats.wakes_without_waiters, 1, __ATOMIC_RELAXED);
     return n;
@@ -168,13 +177,13 @@ long libos_futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int wake_count, int 
     }
     long done = 0;
     int requeued = 0;
+    struct waiter *claimed = NULL;
     for (struct waiter *w = b1->head, *next; w; w = next) {
         next = w->next;
         if (w->uaddr != uaddr)
             continue;
         if (done < wake_count) {
-            dequeue(b1, w);
-            signal_waiter(w);
+            claim_waiter(b1, w, &claimed);
             done++;
         } else if (requeued < requeue_count) {
             dequeue(b1, w);
@@ -186,6 +195,7 @@ long libos_futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int wake_count, int 
         }
     }
     unlock_two(b1, b2);
+    signal_claimed(claimed);
     /* FUTEX_CMP_REQUEUE counts woken plus requeued waiters; FUTEX_REQUEUE only the woken,
      * as Linux returns them. */
     return check ? done + requeued : done;
@@ -229,6 +239,7 @@ long libos_futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int count, int count
         return -ENOSYS;
     }
     long woken = 0;
+    struct waiter *claimed = NULL;
     struct bucket *bs[2] = {b1, b2};
     uint32_t *addrs[2] = {uaddr, uaddr2};
     int counts[2] = {count, pass ? count2 : 0};
@@ -238,12 +249,12 @@ long libos_futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int count, int count
             nx = w->next;
             if (w->uaddr != addrs[k])
                 continue;
-            dequeue(bs[k], w);
-            signal_waiter(w);
+            claim_waiter(bs[k], w, &claimed);
             n++;
         }
         woken += n;
     }
     unlock_two(b1, b2);
+    signal_claimed(claimed);
     return woken;
 }

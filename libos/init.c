@@ -5,6 +5,7 @@
 #include "loader/loader.h"
 #include "common/alloc.h"
 #include "common/log.h"
+#include "common/spinlock.h"
 #include "pal/pal.h"
 
 struct libos_config g_libos_config;
@@ -23,6 +24,10 @@ static void app_fault(int sig, int code, uint64_t addr, const struct pal_context
               (unsigned long)ctx->rip);
 }
 
+static void yield_to_host(void) {
+    pal_sched_yield();
+}
+
 __attribute__((noreturn)) void libos_start(const struct pal_host_info *info) {
     static const struct alloc_page_source source = {heap_pages, heap_unmap};
     static const struct pal_upcalls upcalls = {
@@ -30,6 +35,7 @@ __attribute__((noreturn)) void libos_start(const struct pal_host_info *info) {
         .app_fault = app_fault,
     };
     pal_register_upcalls(&upcalls);
+    g_spin_yield = yield_to_host;
     libos_threads_init();
     libos_syscall_table_init();
     libos_memory_init();

@@ -11,6 +11,7 @@ struct mount {
 
 static struct mount g_mounts[MOUNT_MAX];
 static int g_mount_count;
+static bool g_identity; /* see mount_table_is_identity */
 
 /* Host character devices every program expects, passed through even under a chroot. */
 static const char *const g_host_devices[] = {
@@ -31,6 +32,19 @@ static long normalize_absolute(const char *path, char **out) {
     return *out ? 0 : -ENOMEM;
 }
 
+static void update_identity(void) {
+    bool root = false, same = true;
+    for (int i = 0; i < g_mount_count; i++) {
+        same = same && !strcmp(g_mounts[i].virtual_path, g_mounts[i].host_path);
+        root = root || !strcmp(g_mounts[i].virtual_path, "/");
+    }
+    g_identity = root && same;
+}
+
+bool mount_table_is_identity(void) {
+    return g_identity;
+}
+
 long mount_add(const char *virtual_path, const char *host_path) {
     if (g_mount_count >= MOUNT_MAX)
         return -ENOSPC;
@@ -49,6 +63,7 @@ long mount_add(const char *virtual_path, const char *host_path) {
     g_mounts[g_mount_count].virtual_path = virt;
     g_mounts[g_mount_count].host_path = host;
     g_mount_count++;
+    update_identity();
     return 0;
 }
 
@@ -58,6 +73,7 @@ void mount_clear(void) {
         rt_free(g_mounts[i].host_path);
     }
     g_mount_count = 0;
+    update_identity();
 }
 
 static int longest_mount(const char *vpath) {
@@ -152,6 +168,13 @@ long mount_to_virtual(const char *host, char *vpath, size_t size) {
 bool mount_is_mount_point(const char *vpath) {
     for (int i = 0; i < g_mount_count; i++)
         if (!strcmp(g_mounts[i].virtual_path, vpath))
+            return true;
+    return false;
+}
+
+bool mount_leads_to_mount_point(const char *vpath) {
+    for (int i = 0; i < g_mount_count; i++)
+        if (path_is_within(g_mounts[i].virtual_path, vpath))
             return true;
     return false;
 }

@@ -1,4 +1,4 @@
-/* unit-sources: libos/vma.c libos/proc_maps.c libos/uaccess.c common/avltree.c common/fmt.c */
+/* unit-sources: libos/vma.c libos/proc_maps.c libos/uaccess.c common/avltree.c common/fmt.c common/spinlock.c */
 /* The VMA tree: inserts that split and merge, MAP_FIXED replacement, protection changes that
  * report exactly the pages that change (and nothing for a no-op mprotect), the gap search,
  * /proc/self/maps lines, and long random operation sequences checked page by page against

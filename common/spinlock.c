@@ -1,0 +1,3 @@
+#include "common/spinlock.h"
+
+void (*g_spin_yield)(void);

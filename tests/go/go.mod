@@ -1,0 +1,3 @@
+module enclos.test/go
+
+go 1.19
