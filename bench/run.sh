@@ -43,3 +43,28 @@ ratio_table "== syscalls under enclos, kernel catch = seccomp ==" "$(join "$tmp/
 "$ENCLOS" run "$B/futex_cost" > "$tmp/futex_enclos"
 ratio_table "== futex under enclos (LibOS futex; a wake without waiters makes no host call) ==" \
     "$(join "$tmp/futex_native" "$tmp/futex_enclos")"
+
+# HTTP requests per second of a Go net/http hello server, load from wrk in a second process
+# on loopback; the same load natively and under enclos.
+http_rps() { # launcher... -> requests/s
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$@" "$B/go_http" "$port" &
+    server=$!
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+        sleep 0.1
+    done
+    wrk -t2 -c32 -d5s "http://127.0.0.1:$port/" 2>/dev/null | awk '/Requests\/sec/ { print $2 }'
+    kill "$server" 2>/dev/null
+    wait "$server" 2>/dev/null || true
+}
+if [ -x "$B/go_http" ] && command -v wrk >/dev/null 2>&1; then
+    native_rps=$(http_rps env)
+    enclos_rps=$(http_rps "$ENCLOS" run)
+    printf '\n== Go net/http hello server, wrk -t2 -c32 -d5s on loopback ==\n'
+    printf '  %-18s %12s %12s %8s\n' case native enclos ratio
+    awk -v n="${native_rps:-0}" -v e="${enclos_rps:-0}" 'BEGIN {
+        printf "  %-18s %12.0f %12.0f %7.2fx\n", "requests/s", n, e, (n > 0 ? e / n : 0) }'
+else
+    printf '\n== Go net/http benchmark skipped (needs go and wrk: apt-get install golang-go wrk) ==\n'
+fi

@@ -22,6 +22,7 @@ static void app_fault(int sig, int code, uint64_t addr, const struct pal_context
     /* App signal delivery is not there yet: the process ends as the signal would. */
     log_debug("app fault: signal %d code %d addr %#lx rip %#lx", sig, code, (unsigned long)addr,
               (unsigned long)ctx->rip);
+    libos_die_of_signal(sig);
 }
 
 static void yield_to_host(void) {

@@ -24,12 +24,14 @@ uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **arg
     long base = libos_mem_map_app(STACK_TOP - stack_size, stack_size,
                                   PAL_PROT_READ | PAL_PROT_WRITE |
                                       (img->elf.exec_stack ? PAL_PROT_EXEC : 0),
-                                  LIBOS_MAP_FIXED | LIBOS_MAP_STACK, -1, 0, "[stack]");
+                                  LIBOS_MAP_STACK, -1, 0, "[stack]");
     if (base < 0)
         loader_fail(EXIT_ENCLOS_FAILURE,
                     "cannot map the app stack of %lu bytes; lower sys.stack.size",
                     (unsigned long)stack_size);
-    uint64_t top = STACK_TOP;
+    /* Where Linux puts it when that range is free; below the runtime's own mappings when a
+     * large sys.stack.size would reach them. */
+    uint64_t top = (uint64_t)base + stack_size;
     char *p = (char *)top;
 
     int envc = 0;

@@ -1,0 +1,3 @@
+module enclos.bench/gohttp
+
+go 1.19
