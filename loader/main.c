@@ -157,7 +157,14 @@ void loader_main(int argc, char **argv, char **envp) {
     long r;
     if (opt.manifest && m.mount_count) {
         for (size_t i = 0; i < m.mount_count; i++) {
-            r = mount_add(m.mounts[i].path, host_absolute(m.mounts[i].host_path));
+            const char *host = host_absolute(m.mounts[i].host_path);
+            struct stat st;
+            if (pal_stat(host, &st, true) < 0)
+                loader_fail(EXIT_ENCLOS_FAILURE,
+                            "%s:%d: fs.mounts: host path '%s' does not exist; create it or fix "
+                            "the uri",
+                            opt.manifest, m.mounts[i].line, m.mounts[i].host_path);
+            r = mount_add(m.mounts[i].path, host);
             if (r < 0)
                 loader_fail(EXIT_ENCLOS_FAILURE, "%s:%d: cannot mount '%s' at '%s' (%s)",
                             opt.manifest, m.mounts[i].line, m.mounts[i].host_path, m.mounts[i].path,

@@ -389,6 +389,28 @@ class Suite:
         shutil.rmtree(scratch, ignore_errors=True)
         return Result("pass", stderr.strip())
 
+    # ---- command line and manifests ------------------------------------------------------
+
+    def add_cli_tests(self):
+        """cli/NAME: enclos's command line, manifests and their errors, --stats, tracing,
+        --catch=seccomp (tests/cli/cli_tests.py, which uses this runner's helpers)."""
+        cli_tests = load_module(os.path.join(ROOT, "tests", "cli", "cli_tests.py"))
+        self.tests += cli_tests.make_tests(self, sys.modules[__name__])
+
+    # ---- Go ------------------------------------------------------------------------------
+
+    def add_go_tests(self):
+        """go/NAME: static Go programs natively vs under enclos, and sgx.max_threads with a
+        Go program (tests/go/go_tests.py, which uses this runner's helpers)."""
+        go_tests = load_module(os.path.join(ROOT, "tests", "go", "go_tests.py"))
+        self.tests += go_tests.make_tests(self, sys.modules[__name__])
+
+    def add_go_stdlib_tests(self):
+        """go_stdlib/PKG: Go standard-library test binaries, outcomes natively vs under
+        enclos (tests/go_stdlib/stdlib_tests.py)."""
+        stdlib_tests = load_module(os.path.join(ROOT, "tests", "go_stdlib", "stdlib_tests.py"))
+        self.tests += stdlib_tests.make_tests(self, sys.modules[__name__])
+
 
 def parse_busybox_tests(path):
     tests = []
@@ -526,9 +548,12 @@ def main():
         suite.add_unit_tests()
     if options.integration:
         install_missing_tools()
+        suite.add_go_stdlib_tests()
+        suite.add_go_tests()
         suite.add_progs()
         suite.add_busybox()
         suite.add_bad_input()
+        suite.add_cli_tests()
     if options.filter:
         suite.tests = [t for t in suite.tests if any(f in t[0] for f in options.filter)]
     if options.list:
