@@ -40,20 +40,25 @@ static struct pal_tcb *thread_block_alloc(void) {
     return tcb;
 }
 
+/* Points the host at tcb's signal stack for the calling thread. */
+static void install_host_altstack(struct pal_tcb *tcb) {
+    struct {
+        void *sp;
+        int flags;
+        size_t size;
+    } ss = {tcb->host_altstack, 0, tcb->host_altstack_size};
+    long r = host_syscall2(__NR_sigaltstack, &ss, 0);
+    if (r < 0)
+        pal_fatal("setting the host signal stack", r);
+}
+
 /* Makes tcb the calling host thread's control block and host signal stack. */
 static void thread_block_install(struct pal_tcb *tcb) {
     long r = pal_gate_set_gs(tcb);
     if (r < 0)
         pal_fatal("setting the thread control block (arch_prctl ARCH_SET_GS)", r);
     tcb->host_tid = (int)host_syscall0(__NR_gettid);
-    struct {
-        void *sp;
-        int flags;
-        size_t size;
-    } ss = {tcb->host_altstack, 0, tcb->host_altstack_size};
-    r = host_syscall2(__NR_sigaltstack, &ss, 0);
-    if (r < 0)
-        pal_fatal("setting the host signal stack", r);
+    install_host_altstack(tcb);
 }
 
 struct pal_tcb *pal_thread_setup_current(void) {
@@ -100,15 +105,8 @@ static void reap_dead_threads(void) {
 
 __attribute__((noreturn, used)) void pal_thread_child_main(struct pal_tcb *tcb) {
     tcb->host_tid = (int)host_syscall0(__NR_gettid);
-    struct {
-        void *sp;
-        int flags;
-        size_t size;
-    } ss = {tcb->host_altstack, 0, tcb->host_altstack_size};
-    long r = host_syscall2(__NR_sigaltstack, &ss, 0);
-    if (r < 0)
-        pal_fatal("setting a new thread's host signal stack", r);
-    r = pal_catch_arm_thread();
+    install_host_altstack(tcb);
+    long r = pal_catch_arm_thread();
     if (r < 0)
         pal_fatal("arming the syscall catch in a new thread", r);
     tcb->start(tcb->start_arg);
