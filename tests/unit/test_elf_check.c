@@ -4,18 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tests/unit/check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 struct image {
     Elf64_Ehdr eh;
@@ -138,10 +128,5 @@ int main(void) {
         free(copy);
     }
 
-    if (failures) {
-        printf("test_elf_check: %d failures\n", failures);
-        return 1;
-    }
-    printf("test_elf_check: all checks passed\n");
-    return 0;
+    return unit_report("test_elf_check");
 }

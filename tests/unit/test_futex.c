@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "tests/unit/check.h"
 
 static __thread struct libos_thread t_self;
 
@@ -34,16 +35,6 @@ long pal_event_wake(volatile uint32_t *word, int count) {
     return host_futex(word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, (uint32_t)count, NULL, 0);
 }
 
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-            __atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);                                    \
-        }                                                                                          \
-    } while (0)
 
 static struct __kernel_timespec in_ms(long ms) {
     struct timespec now;
@@ -143,10 +134,5 @@ int main(void) {
     }
     pthread_join(p, NULL);
 
-    if (failures) {
-        printf("test_futex: %d failures\n", failures);
-        return 1;
-    }
-    printf("test_futex: all checks passed\n");
-    return 0;
+    return unit_report("test_futex");
 }

@@ -1,5 +1,6 @@
 /* unit-sources: libos/fs/path.c libos/fs/mount.c common/string.c */
-/* Lexical path resolution and mount translation of the LibOS file system. */
+/* Path resolution (lexical, and the walk that follows symlinks through a lookup callback)
+ * and mount translation of the LibOS file system. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,276 @@ static void test_within(void) {
         FAIL("suffix offsets");
 }
 
+/* ---- path_walk over a fake file system ------------------------------------------------ */
+
+struct fake_node {
+    const char *path;
+    int kind; /* PATH_DIR, PATH_NOT_DIR, PATH_LINK, PATH_OPAQUE, or -errno */
+    const char *target;
+};
+
+/* d/link_to_dir -> sub/deeper, as the busybox test tree has it; and the usual suspects. */
+static const struct fake_node g_fake_fs[] = {
+    {"/d", PATH_DIR, NULL},
+    {"/d/sub", PATH_DIR, NULL},
+    {"/d/sub/deeper", PATH_DIR, NULL},
+    {"/d/sub/deeper/needle", PATH_NOT_DIR, NULL},
+    {"/d/link_to_dir", PATH_LINK, "sub/deeper"},
+    {"/d/abs", PATH_LINK, "/d/sub/deeper"},
+    {"/d/up", PATH_LINK, "../../../d/sub"}, /* climbs above "/" on the way */
+    {"/d/chain1", PATH_LINK, "chain2"},
+    {"/d/chain2", PATH_LINK, "/d/chain3/"},
+    {"/d/chain3", PATH_LINK, "link_to_dir"},
+    {"/d/file", PATH_NOT_DIR, NULL},
+    {"/d/to_file", PATH_LINK, "file"},
+    {"/d/dangling", PATH_LINK, "sub/new"},
+    {"/d/empty", PATH_LINK, ""},
+    {"/d/self", PATH_LINK, "self"},
+    {"/d/ping", PATH_LINK, "pong/x"},
+    {"/d/pong", PATH_LINK, "ping/y"},
+    {"/d/dotdot", PATH_LINK, ".."},
+    {"/d/locked", -EACCES, NULL},
+    {"/d/to_proc", PATH_LINK, "/proc/self/fd"},
+    {"/proc", PATH_OPAQUE, NULL},
+    {"/d/long", PATH_LINK, NULL}, /* target set by the test */
+    {"/n", PATH_DIR, NULL},       /* /n/l0 -> l1 -> ... -> l40 -> /d: chains of links */
+};
+
+static char g_long_target[FS_PATH_MAX];
+static int g_lookups;
+static char g_lookup_log[1024]; /* "path" or "path!" (need_dir), space-separated */
+
+static long fake_lookup(void *ctx, const char *vpath, bool need_dir, char *target, size_t size) {
+    (void)ctx;
+    g_lookups++;
+    size_t used = strlen(g_lookup_log);
+    snprintf(g_lookup_log + used, sizeof(g_lookup_log) - used, "%s%s%s", used ? " " : "", vpath,
+             need_dir ? "!" : "");
+    int n, end = 0;
+    if (sscanf(vpath, "/n/l%d%n", &n, &end) == 1 && !vpath[end]) {
+        snprintf(target, size, n < 40 ? "l%d" : "/d", n + 1);
+        return PATH_LINK;
+    }
+    for (size_t i = 0; i < sizeof(g_fake_fs) / sizeof(g_fake_fs[0]); i++) {
+        const struct fake_node *f = &g_fake_fs[i];
+        if (strcmp(f->path, vpath))
+            continue;
+        if (f->kind != PATH_LINK)
+            return f->kind;
+        const char *t = f->target ? f->target : g_long_target;
+        if (strlen(t) >= size)
+            return -ENAMETOOLONG;
+        strcpy(target, t);
+        return PATH_LINK;
+    }
+    /* Paths below a non-directory: the host would say ENOTDIR. */
+    if (!strncmp(vpath, "/d/file/", 8))
+        return -ENOTDIR;
+    return -ENOENT;
+}
+
+enum { WALK_DOTDOT = 0, WALK_ALL = 1, WALK_FOLLOW = 2, WALK_BASE_LOGICAL = 4, WALK_AFTER_LINK = 8 };
+
+static char g_text[FS_PATH_MAX], g_target[FS_PATH_MAX];
+
+static long walk(int mode, const char *base, const char *path, char *out, size_t size,
+                 struct path_info *info) {
+    struct path_walk w = {
+        .lookup = fake_lookup,
+        .check_all = mode & WALK_ALL,
+        .follow_final = mode & WALK_FOLLOW,
+        .check_all_after_link = mode & WALK_AFTER_LINK,
+        .follow_final_after_link = mode & WALK_AFTER_LINK,
+        .base_physical = !(mode & WALK_BASE_LOGICAL),
+        .text = g_text,
+        .target = g_target,
+    };
+    g_lookups = 0;
+    g_lookup_log[0] = 0;
+    return path_walk(&w, base, path, out, size, info);
+}
+
+/* want_lookups: the exact lookup log, or NULL not to check it. */
+static void check_walk_at(int line, int mode, const char *base, const char *path, const char *want,
+                          long want_err, const char *want_lookups) {
+    char out[FS_PATH_MAX];
+    long r = walk(mode, base, path, out, sizeof(out), NULL);
+    if (want) {
+        if (r < 0 || strcmp(out, want) != 0 || (size_t)r != strlen(want))
+            FAIL("line %d: walk(%d, %s) = %ld '%s', want '%s'", line, mode, path, r,
+                 r < 0 ? "" : out, want);
+    } else if (r != want_err) {
+        FAIL("line %d: walk(%d, %s) = %ld, want %ld", line, mode, path, r, want_err);
+    }
+    if (want_lookups && strcmp(g_lookup_log, want_lookups))
+        FAIL("line %d: walk(%d, %s) looked up '%s', want '%s'", line, mode, path, g_lookup_log,
+             want_lookups);
+}
+
+#define WALK(mode, base, path, want, lookups)                                                      \
+    check_walk_at(__LINE__, mode, base, path, want, 0, lookups)
+#define WALK_ERR(mode, base, path, err) check_walk_at(__LINE__, mode, base, path, NULL, err, NULL)
+
+static void test_walk_dotdot(void) {
+    /* The failing case of the busybox test: ".." after a link is the target's parent. */
+    WALK(WALK_DOTDOT, "/", "/d/link_to_dir/..", "/d/sub",
+         "/d /d/link_to_dir! /d/sub /d/sub/deeper!");
+    WALK(WALK_DOTDOT, "/", "d/link_to_dir/../deeper/needle", "/d/sub/deeper/needle", NULL);
+    WALK(WALK_DOTDOT, "/d", "link_to_dir/../..", "/d", NULL);
+    WALK(WALK_DOTDOT, "/d", "abs/..", "/d/sub", NULL);    /* absolute target */
+    WALK(WALK_DOTDOT, "/d", "up/..", "/d", NULL);         /* ".." above "/" in a target */
+    WALK(WALK_DOTDOT, "/d", "chain1/..", "/d/sub", NULL); /* a chain: rel, abs/, rel */
+    WALK(WALK_DOTDOT, "/d", "chain1/./../deeper", "/d/sub/deeper", NULL);
+    WALK(WALK_DOTDOT, "/d", "dotdot/..", "/", NULL); /* a target that is ".." */
+    WALK(WALK_DOTDOT, "/d", "sub/../link_to_dir/..", "/d/sub", NULL);
+    /* Without "..", or after the last one, nothing is looked up: the host follows links. */
+    WALK(WALK_DOTDOT, "/", "/d/link_to_dir/needle", "/d/link_to_dir/needle", "");
+    WALK(WALK_DOTDOT, "/d", "../d/link_to_dir/x", "/d/link_to_dir/x", "");
+    WALK(WALK_DOTDOT, "/", "/d/sub/../link_to_dir/x", "/d/link_to_dir/x", "/d /d/sub!");
+    /* A target's own ".." makes the components before it looked up. */
+    WALK(WALK_DOTDOT, "/", "/d/up/../x", "/d/x", "/d /d/up! /d /d/sub!");
+    /* "." between a component and ".." still means the component is climbed out of. */
+    WALK(WALK_DOTDOT, "/", "/d/link_to_dir/./../x", "/d/sub/x", NULL);
+    /* The last component is looked up only with follow_final. */
+    WALK(WALK_DOTDOT | WALK_FOLLOW, "/", "/d/sub/../link_to_dir", "/d/sub/deeper", NULL);
+    WALK(WALK_DOTDOT, "/", "/d/sub/../link_to_dir", "/d/link_to_dir", "/d /d/sub!");
+}
+
+static void test_walk_errors(void) {
+    WALK_ERR(WALK_DOTDOT, "/", "/d/file/..", -ENOTDIR);
+    WALK_ERR(WALK_DOTDOT, "/", "/d/to_file/../x", -ENOTDIR);
+    WALK_ERR(WALK_DOTDOT, "/", "/d/missing/..", -ENOENT);
+    WALK_ERR(WALK_DOTDOT, "/", "/d/locked/..", -EACCES);
+    WALK_ERR(WALK_DOTDOT, "/", "/d/file/x/..", -ENOTDIR);
+    WALK_ERR(WALK_DOTDOT, "/", "/d/empty/..", -ENOENT);
+    WALK_ERR(WALK_DOTDOT, "/", "/d/self/..", -ELOOP);
+    WALK_ERR(WALK_DOTDOT, "/", "/d/ping/..", -ELOOP);
+    /* The last component's errors are left to whoever uses the path. */
+    WALK(WALK_ALL | WALK_FOLLOW, "/", "/d/locked", "/d/locked", "/d /d/locked");
+    WALK(WALK_ALL | WALK_FOLLOW, "/", "/d/missing", "/d/missing", NULL);
+    WALK_ERR(WALK_ALL, "/", "/d/missing/x", -ENOENT);
+    WALK_ERR(WALK_ALL, "/", "/d/locked/x", -EACCES);
+    WALK_ERR(WALK_ALL, "/", "/d/file/x", -ENOTDIR);
+    WALK_ERR(WALK_ALL | WALK_FOLLOW, "/", "/d/self", -ELOOP);
+    WALK(WALK_ALL, "/", "/d/self", "/d/self", NULL); /* lstat of a loop is fine */
+    WALK_ERR(WALK_ALL | WALK_FOLLOW, "/", "/d/empty", -ENOENT);
+
+    /* Linux follows 40 links in one lookup and fails on the 41st. /n/l0 -> l1 ... -> l40
+     * -> /d: from l0 that is 41 links, from l1 40. */
+    WALK_ERR(WALK_ALL, "/", "/n/l0/sub", -ELOOP);
+    WALK(WALK_ALL, "/", "/n/l1/sub", "/d/sub", NULL);
+    if (g_lookups != 42) /* /n, 40 links, /d */
+        FAIL("40 links: %d lookups, want 42", g_lookups);
+    WALK(WALK_ALL | WALK_FOLLOW, "/", "/n/l1", "/d", NULL);
+    WALK_ERR(WALK_ALL | WALK_FOLLOW, "/", "/n/l0", -ELOOP);
+    /* The count is per walk, not per link: two chains of 21 fail together. */
+    WALK(WALK_ALL, "/", "/n/l20/../n/l20", "/n/l20", NULL);
+    WALK_ERR(WALK_ALL | WALK_FOLLOW, "/", "/n/l20/../n/l20", -ELOOP);
+    /* Only a ".." makes the walk look up components, and then the links after it are left
+     * to the host, unless it goes on once it followed one. */
+    WALK(WALK_DOTDOT | WALK_FOLLOW, "/", "/n/l20/../n/l20/x", "/n/l20/x", NULL);
+    WALK_ERR(WALK_DOTDOT | WALK_AFTER_LINK, "/", "/n/l20/../n/l20/x", -ELOOP);
+    WALK_ERR(WALK_DOTDOT | WALK_AFTER_LINK, "/", "/n/l20/../n/l20", -ELOOP);
+    WALK(WALK_DOTDOT | WALK_AFTER_LINK, "/", "/n/l30/../n/l30", "/d", NULL);
+    /* ... but never before one. */
+    WALK(WALK_DOTDOT | WALK_AFTER_LINK, "/", "/d/sub/../link_to_dir/x", "/d/link_to_dir/x",
+         "/d /d/sub!");
+    WALK(WALK_DOTDOT | WALK_AFTER_LINK, "/", "/d/link_to_dir/../deeper/needle",
+         "/d/sub/deeper/needle",
+         "/d /d/link_to_dir! /d/sub /d/sub/deeper! /d/sub/deeper /d/sub/deeper/needle");
+
+    /* A target that does not fit with the rest of the path. */
+    memset(g_long_target, 'x', 3000);
+    g_long_target[3000] = 0;
+    char *rest = malloc(FS_PATH_MAX);
+    strcpy(rest, "/d/long/");
+    memset(rest + 8, 'y', 1200);
+    rest[1208] = 0;
+    WALK_ERR(WALK_ALL, "/", rest, -ENAMETOOLONG);
+    rest[8 + 1000] = 0; /* 3000 + 1001: fits in the text, and the walk goes on into it */
+    WALK_ERR(WALK_ALL, "/", rest, -ENOENT);
+    if (g_lookups != 3 || strncmp(g_lookup_log, "/d /d/long /d/xxx", 17))
+        FAIL("long target: %d lookups", g_lookups);
+    /* ... and a result that does not fit in out. */
+    char small[16];
+    if (walk(WALK_DOTDOT, "/", "/d/link_to_dir/../deeper", small, sizeof(small), NULL) !=
+        (long)strlen("/d/sub/deeper"))
+        FAIL("small out");
+    if (walk(WALK_DOTDOT, "/", "/d/abs/x/..", small, 8, NULL) != -ENAMETOOLONG)
+        FAIL("out too small for the target");
+    free(rest);
+}
+
+static void test_walk_modes(void) {
+    /* check_all: every component another follows; the last only with follow_final. */
+    WALK(WALK_ALL, "/", "/d/link_to_dir/needle", "/d/sub/deeper/needle",
+         "/d /d/link_to_dir /d/sub /d/sub/deeper");
+    WALK(WALK_ALL, "/", "/d/link_to_dir", "/d/link_to_dir", "/d");
+    WALK(WALK_ALL, "/", "/d/link_to_dir/", "/d/link_to_dir", "/d"); /* left to the host */
+    WALK(WALK_ALL | WALK_FOLLOW, "/", "/d/link_to_dir", "/d/sub/deeper", NULL);
+    WALK(WALK_ALL | WALK_FOLLOW, "/", "/d/chain1", "/d/sub/deeper", NULL);
+    /* A dangling link names its target, for O_CREAT. */
+    WALK(WALK_ALL | WALK_FOLLOW, "/d", "dangling", "/d/sub/new", NULL);
+    /* Opaque nodes: no lookups below them, ".." lexical there, checks again above. */
+    WALK(WALK_ALL, "/", "/proc/self/fd/3", "/proc/self/fd/3", "/proc");
+    WALK(WALK_ALL, "/", "/proc/self/cwd/../x", "/proc/self/x", "/proc");
+    WALK(WALK_ALL, "/", "/proc/self/../../d/link_to_dir/x", "/d/sub/deeper/x",
+         "/proc /d /d/link_to_dir /d/sub /d/sub/deeper");
+    WALK(WALK_ALL, "/", "/d/to_proc/3", "/proc/self/fd/3", "/d /d/to_proc /proc");
+    /* A base that may hold links is walked when a ".." could climb into it... */
+    WALK(WALK_DOTDOT | WALK_BASE_LOGICAL, "/d/link_to_dir", "..", "/d/sub",
+         "/d /d/link_to_dir! /d/sub /d/sub/deeper!");
+    WALK(WALK_DOTDOT | WALK_BASE_LOGICAL, "/d/link_to_dir", "../../x", "/d/x", NULL);
+    /* ... and not otherwise; a physical base never is. */
+    WALK(WALK_DOTDOT | WALK_BASE_LOGICAL, "/d/link_to_dir", "x", "/d/link_to_dir/x", "");
+    WALK(WALK_DOTDOT, "/d/sub/deeper", "..", "/d/sub", "");
+    WALK_ERR(WALK_DOTDOT, "/d/sub/deeper", "needle/..", -ENOTDIR);
+    /* The base may be out itself. */
+    char out[FS_PATH_MAX];
+    strcpy(out, "/d/link_to_dir");
+    if (walk(WALK_DOTDOT | WALK_BASE_LOGICAL, out, "../deeper/needle", out, sizeof(out), NULL) <
+            0 ||
+        strcmp(out, "/d/sub/deeper/needle"))
+        FAIL("base in out: '%s'", out);
+    strcpy(out, "/d");
+    if (walk(WALK_ALL, out, "link_to_dir/needle", out, sizeof(out), NULL) < 0 ||
+        strcmp(out, "/d/sub/deeper/needle"))
+        FAIL("base in out (physical): '%s'", out);
+    /* The path may be the walk's own text buffer. */
+    strcpy(g_text, "/d/chain1/needle");
+    if (walk(WALK_ALL, "/", g_text, out, sizeof(out), NULL) < 0 ||
+        strcmp(out, "/d/sub/deeper/needle"))
+        FAIL("path in text: '%s'", out);
+
+    /* The spelling info describes the last text walked. */
+    struct path_info info;
+    walk(WALK_DOTDOT, "/", "/d/link_to_dir/..", out, sizeof(out), &info);
+    if (!info.must_be_dir || info.last_dot != 2)
+        FAIL("info of link/..: %d %d", info.must_be_dir, info.last_dot);
+    walk(WALK_ALL | WALK_FOLLOW, "/", "/d/chain2", out, sizeof(out), &info);
+    if (!info.must_be_dir || info.last_dot != 0 || strcmp(out, "/d/sub/deeper"))
+        FAIL("info of a target with a trailing slash: %d %d %s", info.must_be_dir, info.last_dot,
+             out);
+    walk(WALK_ALL | WALK_FOLLOW, "/", "/d/link_to_dir", out, sizeof(out), &info);
+    if (info.must_be_dir || info.last_dot != 0)
+        FAIL("info of a followed link: %d %d", info.must_be_dir, info.last_dot);
+    walk(WALK_ALL | WALK_FOLLOW, "/", "/d/link_to_dir/", out, sizeof(out), &info);
+    if (!info.must_be_dir)
+        FAIL("info of a followed link/: %d %d", info.must_be_dir, info.last_dot);
+    walk(WALK_ALL | WALK_FOLLOW, "/", "/d/dotdot", out, sizeof(out), &info);
+    if (!info.must_be_dir || info.last_dot != 2 || strcmp(out, "/"))
+        FAIL("info of a link to ..: %d %d %s", info.must_be_dir, info.last_dot, out);
+
+    /* Without a lookup the walk is path_resolve. */
+    struct path_walk lexical = {0};
+    if (path_walk(&lexical, "/d", "link_to_dir/..", out, sizeof(out), NULL) != 2 ||
+        strcmp(out, "/d"))
+        FAIL("lexical walk: '%s'", out);
+    if (!path_has_dotdot("..") || !path_has_dotdot("a/../b") || !path_has_dotdot("/a/..") ||
+        path_has_dotdot("a/..b/c..") || path_has_dotdot("...") || path_has_dotdot(""))
+        FAIL("path_has_dotdot");
+}
+
 static void check_translate_at(int line, const char *vpath, const char *want, long want_err,
                                int *id_out) {
     char host[FS_PATH_MAX];
@@ -298,11 +569,35 @@ static void test_mounts(void) {
     TRANSLATE_ERR("/etc", -ENOENT);
     TRANSLATE("/data/f", "/srv/appdata/f");
     TRANSLATE("/proc/1/stat", "/proc/1/stat");
+    if (mount_table_is_identity())
+        FAIL("a subtree is not the identity");
+    if (!mount_leads_to_mount_point("/data") || !mount_leads_to_mount_point("/") ||
+        mount_leads_to_mount_point("/data/x") || mount_leads_to_mount_point("/dat"))
+        FAIL("paths to mount points");
+    /* What passes through is below the root like a mount, but a device is no directory. */
+    if (!mount_leads_to_mount_point("/dev") || !mount_leads_to_mount_point("/proc") ||
+        !mount_leads_to_mount_point("/sys") || mount_leads_to_mount_point("/dev/null") ||
+        mount_leads_to_mount_point("/dev/sda") || mount_leads_to_mount_point("/sys/x") ||
+        mount_leads_to_mount_point("/devx"))
+        FAIL("paths to pass-through paths");
+    if (mount_add("/dev", "/srv/dev") || !mount_leads_to_mount_point("/dev") ||
+        mount_add("/sys", "/srv/sys") || mount_leads_to_mount_point("/sys/x"))
+        FAIL("mounts over pass-through paths");
 
     /* The identity mount. */
     mount_clear();
+    if (mount_table_is_identity())
+        FAIL("an empty table is not the identity");
     if (mount_add("/", "/"))
         FAIL("identity mount");
+    if (!mount_table_is_identity())
+        FAIL("identity table");
+    if (mount_add("/usr", "/usr/") || !mount_table_is_identity())
+        FAIL("identity mounts besides /");
+    if (mount_add("/data", "/srv/data") || mount_table_is_identity())
+        FAIL("a chroot mount besides /");
+    mount_clear();
+    mount_add("/", "/");
     TRANSLATE("/", "/");
     TRANSLATE("/usr/bin/env", "/usr/bin/env");
     if (mount_to_virtual("/tmp/x", v, sizeof(v)) < 0 || strcmp(v, "/tmp/x"))
@@ -329,6 +624,9 @@ int main(void) {
     test_spelling_info();
     test_errors_and_limits();
     test_within();
+    test_walk_dotdot();
+    test_walk_errors();
+    test_walk_modes();
     test_mounts();
     if (g_failures)
         printf("test_path: %d failures\n", g_failures);
