@@ -147,6 +147,16 @@ long libos_futex_wake(uint32_t *uaddr, int count, uint32_t bitset) {
     return n;
 }
 
+int libos_futex_waiters(const uint32_t *uaddr) {
+    struct bucket *b = bucket_of(uaddr);
+    int n = 0;
+    spin_lock(&b->lock);
+    for (struct waiter *w = b->head; w; w = w->next)
+        n += w->uaddr == uaddr;
+    spin_unlock(&b->lock);
+    return n;
+}
+
 static void lock_two(struct bucket *a, struct bucket *b) {
     if (a == b) {
         spin_lock(&a->lock);

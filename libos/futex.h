@@ -23,6 +23,9 @@ long libos_futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int wake_count, int 
  * the old value of *uaddr2 passes op's comparison. */
 long libos_futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int count, int count2, uint32_t op);
 
+/* How many threads wait on uaddr right now (tests and diagnostics). */
+int libos_futex_waiters(const uint32_t *uaddr);
+
 struct libos_futex_stats {
     uint64_t waits, wakes, wakes_without_waiters;
 };

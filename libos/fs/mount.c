@@ -172,9 +172,23 @@ bool mount_is_mount_point(const char *vpath) {
     return false;
 }
 
+static bool passes_through(const char *vpath) {
+    int m = longest_mount(vpath);
+    return m < 0 || !strcmp(g_mounts[m].virtual_path, "/");
+}
+
 bool mount_leads_to_mount_point(const char *vpath) {
     for (int i = 0; i < g_mount_count; i++)
         if (path_is_within(g_mounts[i].virtual_path, vpath))
+            return true;
+    /* The host paths passed through hang below the root like mounts: /dev is there for
+     * /dev/null even when the root's host tree has no /dev. */
+    for (size_t i = 0; i < sizeof(g_host_devices) / sizeof(g_host_devices[0]); i++)
+        if (path_is_within(g_host_devices[i], vpath) && strcmp(g_host_devices[i], vpath) &&
+            passes_through(g_host_devices[i]))
+            return true;
+    for (size_t i = 0; i < sizeof(g_pseudo_trees) / sizeof(g_pseudo_trees[0]); i++)
+        if (path_is_within(g_pseudo_trees[i], vpath) && passes_through(g_pseudo_trees[i]))
             return true;
     return false;
 }

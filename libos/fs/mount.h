@@ -33,8 +33,9 @@ long mount_to_virtual(const char *host, char *vpath, size_t size);
 /* True if vpath is exactly a mount's virtual path: such directories cannot be removed or
  * renamed (EBUSY), as on Linux. */
 bool mount_is_mount_point(const char *vpath);
-/* True if vpath is a mount point or lies above one: a directory, whatever the host holds
- * at its place (mount points are directories on Linux). */
+/* True if vpath is a mount point or lies above one, or above a host path passed through
+ * (/dev for /dev/null), or is /proc or /sys passed through: a directory, whatever the host
+ * holds at its place (mount points are directories on Linux). */
 bool mount_leads_to_mount_point(const char *vpath);
 /* True if every virtual path names the same host path: "/" is mounted at "/" and every
  * other mount maps a path to itself. Then the host may resolve symlinks itself. */

@@ -139,11 +139,14 @@ long path_walk(const struct path_walk *w, const char *base, const char *path, ch
         if (!lookups || opaque_len)
             continue;
         bool more = more_components(text + pos);
-        if (more ? !w->check_all && start >= dotdot_end : !w->follow_final)
+        bool check =
+            more ? w->check_all || (w->check_all_after_link && links > 0) || start < dotdot_end
+                 : w->follow_final || (w->follow_final_after_link && links > 0);
+        if (!check)
             continue;
         out[len] = 0;
-        long kind = w->lookup(w->ctx, out, more && next_is_dotdot(text + pos), w->target,
-                              FS_PATH_MAX);
+        long kind =
+            w->lookup(w->ctx, out, more && next_is_dotdot(text + pos), w->target, FS_PATH_MAX);
         if (kind < 0 && more)
             return kind;
         if (kind == PATH_OPAQUE)

@@ -47,6 +47,11 @@ struct path_walk {
      * follow_final the last one is too, and followed if it is a symlink. */
     bool check_all;
     bool follow_final;
+    /* The same, once the walk has followed a link: then the PATH_MAX_LINKS limit counts
+     * every link of the path, as Linux's does, rather than leaving the rest to the host
+     * and a count of its own. */
+    bool check_all_after_link;
+    bool follow_final_after_link;
     /* base has no symlinks in it (the cwd is kept physical), so a ".." may climb into it
      * without a lookup. If not, and the path holds a "..", the base is walked too. */
     bool base_physical;

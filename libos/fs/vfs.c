@@ -1,10 +1,13 @@
-/* Resolution of app paths: lexical normalization against the cwd or a dirfd, synthetic
- * nodes (/proc/self, /dev/fd), then translation through the mounts. */
+/* Resolution of app paths: normalization against the cwd or a dirfd (following the symlinks
+ * the host must not, see vfs_resolve_kernel), synthetic nodes (/proc/self, /dev/fd), then
+ * translation through the mounts. */
 #include "libos/fs/vfs.h"
 #include "libos/fs/mount.h"
+#include "libos/libos.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
+#include "common/fmt.h"
 #include "common/spinlock.h"
 #include "common/string.h"
 #include <asm-generic/errno.h>
@@ -12,21 +15,50 @@
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
-#define PATH_CACHE_SIZE 8
+#define BUFFER_CACHE_SIZE 8
 #define MAX_SYNTH_HOPS 8
 
-static struct vfs_path *g_path_cache[PATH_CACHE_SIZE];
-static int g_path_cached;
-static spinlock_t g_path_cache_lock = SPINLOCK_INIT;
+/* Path buffers come from small caches: they are too big for the LibOS stack and too big
+ * for the allocator's small classes. */
+struct buffer_cache {
+    void *slots[BUFFER_CACHE_SIZE];
+    int count;
+    spinlock_t lock;
+};
+
+static void *cache_take(struct buffer_cache *c, size_t size) {
+    void *p = NULL;
+    spin_lock(&c->lock);
+    if (c->count > 0)
+        p = c->slots[--c->count];
+    spin_unlock(&c->lock);
+    return p ? p : rt_malloc(size);
+}
+
+static void cache_give(struct buffer_cache *c, void *p) {
+    spin_lock(&c->lock);
+    if (c->count < BUFFER_CACHE_SIZE) {
+        c->slots[c->count++] = p;
+        p = NULL;
+    }
+    spin_unlock(&c->lock);
+    rt_free(p);
+}
+
+static struct buffer_cache g_path_cache = {.lock = SPINLOCK_INIT};
+
+/* What a walk with lookups needs besides the vfs_path: the path with link targets spliced
+ * in, a link's target, and the host path of the component being looked up. */
+struct walk_scratch {
+    char text[FS_PATH_MAX];
+    char target[FS_PATH_MAX];
+    char host[FS_PATH_MAX];
+};
+
+static struct buffer_cache g_scratch_cache = {.lock = SPINLOCK_INIT};
 
 struct vfs_path *vfs_path_new(void) {
-    struct vfs_path *p = NULL;
-    spin_lock(&g_path_cache_lock);
-    if (g_path_cached > 0)
-        p = g_path_cache[--g_path_cached];
-    spin_unlock(&g_path_cache_lock);
-    if (!p)
-        p = rt_malloc(sizeof(*p));
+    struct vfs_path *p = cache_take(&g_path_cache, sizeof(*p));
     if (p) {
         p->file = NULL;
         p->kind = VFS_HOST;
@@ -39,13 +71,7 @@ void vfs_path_free(struct vfs_path *p) {
         return;
     file_put(p->file);
     p->file = NULL;
-    spin_lock(&g_path_cache_lock);
-    if (g_path_cached < PATH_CACHE_SIZE) {
-        g_path_cache[g_path_cached++] = p;
-        p = NULL;
-    }
-    spin_unlock(&g_path_cache_lock);
-    rt_free(p);
+    cache_give(&g_path_cache, p);
 }
 
 bool vfs_file_is_dir(struct libos_file *f) {
@@ -82,8 +108,92 @@ static long append_slash(char *path) {
     return 0;
 }
 
-/* From a normalized vpath: synthetic nodes first, then the mounts. */
-static long finish_resolve(struct vfs_path *p, int flags) {
+/* True for "/proc/self" and "/proc/<the app's pid>": directories of the LibOS, whatever the
+ * host's /proc/self links to. */
+static bool is_own_proc_dir(const char *vpath) {
+    if (!strcmp(vpath, "/proc/self"))
+        return true;
+    char own[32];
+    fmt_snprintf(own, sizeof(own), "/proc/%ld", libos_pid());
+    return !strcmp(vpath, own);
+}
+
+/* The walk's lookup of a synthetic node or a path under /proc. Links whose target is a
+ * virtual path are followed like any other; /proc/self/fd/N only before a ".." (its target
+ * is then the physical name of the directory), since opening it must go through the host's
+ * own link. The rest of /proc is opaque: its links name the runtime's view of the host. */
+static long lookup_synthetic(const char *vpath, bool need_dir, char *target) {
+    size_t rest;
+    int node_fd;
+    long node = synth_lookup(vpath, &rest, &node_fd);
+    if (node < 0)
+        return node;
+    if (node == SYNTH_NONE) {
+        if (!strcmp(vpath, "/proc") || is_own_proc_dir(vpath))
+            return PATH_DIR;
+        return path_is_within(vpath, "/proc") ? PATH_OPAQUE : PATH_NOT_LINK;
+    }
+    if (vpath[rest])
+        return PATH_OPAQUE;
+    if (synth_is_dir((enum synth_node)node))
+        return PATH_DIR;
+    if (!synth_is_link((enum synth_node)node))
+        return node == SYNTH_FDINFO ? PATH_OPAQUE : PATH_NOT_DIR;
+    if (node == SYNTH_LINK_FD && !need_dir)
+        return PATH_OPAQUE;
+    struct vfs_path *link = vfs_path_new();
+    if (!link)
+        return -ENOMEM;
+    link->node = (enum synth_node)node;
+    link->node_fd = node_fd;
+    long r = synth_readlink(link, target);
+    vfs_path_free(link);
+    if (r < 0)
+        return r;
+    return target[0] == '/' ? PATH_LINK : PATH_OPAQUE;
+}
+
+/* The walk's lookup of one component. Mount points, and directories above them, are
+ * directories whatever the host holds at their place. One host call for most components:
+ * readlink tells a link from the rest, lstat comes first only when the caller needs to
+ * know about a directory. */
+static long lookup_component(void *ctx, const char *vpath, bool need_dir, char *target,
+                             size_t size) {
+    struct walk_scratch *s = ctx;
+    if (path_is_within(vpath, "/proc") || path_is_within(vpath, "/dev")) {
+        long kind = lookup_synthetic(vpath, need_dir, target);
+        if (kind != PATH_NOT_LINK)
+            return kind;
+    }
+    if (mount_leads_to_mount_point(vpath))
+        return PATH_DIR;
+    long r = mount_translate(vpath, s->host, sizeof(s->host), NULL);
+    if (r < 0)
+        return r;
+    if (need_dir) {
+        struct stat st;
+        r = pal_stat(s->host, &st, false);
+        if (r < 0)
+            return r;
+        if (S_ISDIR(st.st_mode))
+            return PATH_DIR;
+        if (!S_ISLNK(st.st_mode))
+            return PATH_NOT_DIR;
+    }
+    r = pal_readlink(s->host, target, size);
+    if (r == -EINVAL)
+        return need_dir ? PATH_NOT_DIR : PATH_NOT_LINK; /* (replaced since the lstat) */
+    if (r < 0)
+        return r;
+    if ((size_t)r >= size)
+        return -ENAMETOOLONG;
+    target[r] = 0;
+    return PATH_LINK;
+}
+
+/* From a normalized vpath: synthetic nodes first, then the mounts. w is the walk that made
+ * vpath, or NULL for a lexical one. */
+static long finish_resolve(struct vfs_path *p, int flags, const struct path_walk *w) {
     for (int hops = 0;; hops++) {
         size_t rest;
         int node_fd;
@@ -116,6 +226,13 @@ static long finish_resolve(struct vfs_path *p, int flags) {
             p->mount_id = MOUNT_ID_PSEUDO;
             return p->info.must_be_dir ? append_slash(p->hpath) : 0;
         }
+        if (w && w->check_all) {
+            /* The link led to a new path, whose symlinks are the LibOS's to follow too. */
+            str_copy(w->text, p->vpath, FS_PATH_MAX);
+            r = path_walk(w, "/", w->text, p->vpath, sizeof(p->vpath), NULL);
+            if (r < 0)
+                return r;
+        }
     }
     long r = mount_translate(p->vpath, p->hpath, sizeof(p->hpath), &p->mount_id);
     if (r < 0)
@@ -124,6 +241,50 @@ static long finish_resolve(struct vfs_path *p, int flags) {
         synth_host_proc_path(p);
     p->kind = VFS_HOST;
     return p->info.must_be_dir ? append_slash(p->hpath) : 0;
+}
+
+/* The lexical resolution: enough when the host resolves every symlink as Linux would (the
+ * identity mount) and no ".." needs the physical parent. */
+static long resolve_lexical(int dirfd, const char *path, struct vfs_path *p) {
+    if (path[0] == '/')
+        return path_resolve("/", path, p->vpath, sizeof(p->vpath), &p->info);
+    if (dirfd == AT_FDCWD)
+        return vfs_resolve_from_cwd(path, p->vpath, sizeof(p->vpath), &p->info);
+    struct libos_file *dir = fd_get(dirfd);
+    if (!dir)
+        return -EBADF;
+    long r;
+    /* A directory fd without a virtual path is one reopened through the host link of
+     * another fd; relative lookups from it are not supported. */
+    if (!vfs_file_is_dir(dir) || !dir->path)
+        r = -ENOTDIR;
+    else
+        r = path_resolve(dir->path, path, p->vpath, sizeof(p->vpath), &p->info);
+    file_put(dir);
+    return r;
+}
+
+/* The walk with lookups (see path_walk): every symlink the LibOS must see is followed on
+ * the virtual path. base_physical: whether a dirfd's path is known to hold no symlinks. */
+static long resolve_walk(int dirfd, const char *path, struct vfs_path *p, struct path_walk *w) {
+    if (path[0] == '/')
+        return path_walk(w, "/", path, p->vpath, sizeof(p->vpath), &p->info);
+    if (dirfd == AT_FDCWD) {
+        /* The cwd is physical: chdir takes the host's name of the directory. */
+        w->base_physical = true;
+        vfs_get_cwd(p->vpath);
+    } else {
+        struct libos_file *dir = fd_get(dirfd);
+        if (!dir)
+            return -EBADF;
+        bool ok = vfs_file_is_dir(dir) && dir->path;
+        if (ok)
+            str_copy(p->vpath, dir->path, sizeof(p->vpath));
+        file_put(dir);
+        if (!ok)
+            return -ENOTDIR;
+    }
+    return path_walk(w, p->vpath, path, p->vpath, sizeof(p->vpath), &p->info);
 }
 
 long vfs_resolve_kernel(int dirfd, const char *path, int flags, struct vfs_path *p) {
@@ -148,26 +309,37 @@ long vfs_resolve_kernel(int dirfd, const char *path, int flags, struct vfs_path 
         }
         path = ".";
     }
-    long r;
-    if (path[0] == '/') {
-        r = path_resolve("/", path, p->vpath, sizeof(p->vpath), &p->info);
-    } else if (dirfd == AT_FDCWD) {
-        r = vfs_resolve_from_cwd(path, p->vpath, sizeof(p->vpath), &p->info);
-    } else {
-        struct libos_file *dir = fd_get(dirfd);
-        if (!dir)
-            return -EBADF;
-        /* A directory fd without a virtual path is one reopened through the host link of
-         * another fd; relative lookups from it are not supported. */
-        if (!vfs_file_is_dir(dir) || !dir->path)
-            r = -ENOTDIR;
-        else
-            r = path_resolve(dir->path, path, p->vpath, sizeof(p->vpath), &p->info);
-        file_put(dir);
+    /* Under the identity mount the host follows symlinks as Linux would, except where ".."
+     * was settled on the text: then the components before a ".." are looked up (and all
+     * after the first link followed, so that one count covers every link). Under any other
+     * mount table the host must not see a symlink at all (an absolute target is virtual, a
+     * relative one must not climb out of a mount): every component that another follows is
+     * looked up, and the last one when the call follows it. Paths of dirfds are physical
+     * then too, having been walked the same way. */
+    bool identity = mount_table_is_identity();
+    if (identity && !path_has_dotdot(path)) {
+        long r = resolve_lexical(dirfd, path, p);
+        return r < 0 ? r : finish_resolve(p, flags, NULL);
     }
-    if (r < 0)
-        return r;
-    return finish_resolve(p, flags);
+    struct walk_scratch *s = cache_take(&g_scratch_cache, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    struct path_walk w = {
+        .lookup = lookup_component,
+        .ctx = s,
+        .check_all = !identity,
+        .follow_final = !identity && (flags & VFS_FOLLOW),
+        .check_all_after_link = true,
+        .follow_final_after_link = (flags & VFS_FOLLOW) != 0,
+        .base_physical = !identity,
+        .text = s->text,
+        .target = s->target,
+    };
+    long r = resolve_walk(dirfd, path, p, &w);
+    if (r >= 0)
+        r = finish_resolve(p, flags, &w);
+    cache_give(&g_scratch_cache, s);
+    return r;
 }
 
 long vfs_resolve(int dirfd, const char *user_path, int flags, struct vfs_path *p) {
@@ -176,7 +348,7 @@ long vfs_resolve(int dirfd, const char *user_path, int flags, struct vfs_path *p
         return len;
     if (len >= FS_PATH_MAX)
         return -ENAMETOOLONG;
-    /* hpath is free until the translation at the end, after path_resolve has read it. */
+    /* hpath is free until the translation at the end, after the path was walked. */
     memcpy(p->hpath, user_path, (size_t)len);
     p->hpath[len] = 0;
     return vfs_resolve_kernel(dirfd, p->hpath, flags, p);

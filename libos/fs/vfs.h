@@ -41,23 +41,26 @@ struct vfs_path {
     struct libos_file *file; /* VFS_EMPTY: a reference to the dirfd's description */
     bool host_only;          /* reached through the host link of an fd without a virtual
                               * path (a pipe...): vpath does not name the object */
-    char vpath[FS_PATH_MAX]; /* normalized virtual path */
+    char vpath[FS_PATH_MAX]; /* normalized virtual path, ".." settled physically */
     char hpath[FS_PATH_MAX]; /* VFS_HOST: host path */
 };
 
-#define VFS_FOLLOW 1     /* follow a synthetic link in the last component */
+/* Follow a symlink in the last component: the LibOS follows synthetic links and, under a
+ * mount table other than the identity, host links; otherwise the host follows them. */
+#define VFS_FOLLOW 1
 #define VFS_EMPTY_PATH 2 /* an empty path names the dirfd itself (AT_EMPTY_PATH) */
 
-/* Path buffers come from a small cache: they are too big for the LibOS stack and too
- * big for the allocator's small classes. */
+/* A path buffer (kept in a small cache: too big for the LibOS stack), or NULL. */
 struct vfs_path *vfs_path_new(void);
 void vfs_path_free(struct vfs_path *p);
 
 /* Resolves an app path: checks and copies it from app memory first (EFAULT,
  * ENAMETOOLONG), then as vfs_resolve_kernel. */
 long vfs_resolve(int dirfd, const char *user_path, int flags, struct vfs_path *p);
-/* Resolves a path held in LibOS memory. Returns 0 or -errno (ENOENT, ENOTDIR, EBADF for
- * a bad dirfd, ENAMETOOLONG, ELOOP). */
+/* Resolves a path held in LibOS memory (not in p->vpath). ".." is the parent of what the
+ * path names so far, symlinks followed, as on Linux; symlinks the host must not follow
+ * (under a mount table other than the identity) are followed on the virtual path. Returns 0
+ * or -errno (ENOENT, ENOTDIR, EBADF for a bad dirfd, ENAMETOOLONG, ELOOP, EACCES). */
 long vfs_resolve_kernel(int dirfd, const char *path, int flags, struct vfs_path *p);
 
 /* True if f is a directory (learned from the host once, then cached). */

@@ -53,9 +53,16 @@ static void *waiter(void *arg) {
     return NULL;
 }
 
-/* Waits until n threads sit in the queue of addr (a wake of that many returns n). */
-static void settle(void) {
-    usleep(50000);
+/* Waits until n threads sit in the queue of addr, however loaded the machine is. */
+static void settle(const uint32_t *addr, int n) {
+    while (libos_futex_waiters(addr) != n)
+        usleep(1000);
+}
+
+/* Waits until the woken threads have counted themselves. */
+static void settle_woken(int n) {
+    while (__atomic_load_n(&woke_count, __ATOMIC_SEQ_CST) != n)
+        usleep(1000);
 }
 
 /* Lost-wakeup stress: ping-pong a token between two threads many times. */
@@ -90,10 +97,10 @@ int main(void) {
     pthread_t th[6];
     for (int i = 0; i < 6; i++)
         pthread_create(&th[i], NULL, waiter, (void *)(uintptr_t)(i < 4 ? 1 : 2));
-    settle();
+    settle(&word, 6);
     CHECK(libos_futex_wake(&word, 2, 1) == 2, "wake 2 of bitset 1");
-    settle();
-    CHECK(woke_count == 2, "woke %d, want 2", woke_count);
+    settle_woken(2);
+    CHECK(libos_futex_waiters(&word) == 4, "4 left waiting");
     CHECK(libos_futex_wake(&word, 10, 2) == 2, "wake bitset 2");
     CHECK(libos_futex_wake(&word, 10, ~0u) == 2, "wake the rest");
     for (int i = 0; i < 6; i++)
@@ -104,11 +111,11 @@ int main(void) {
     woke_count = 0;
     for (int i = 0; i < 3; i++)
         pthread_create(&th[i], NULL, waiter, (void *)(uintptr_t)~0u);
-    settle();
+    settle(&word, 3);
     CHECK(libos_futex_requeue(&word, &word2, 1, 10, true, 1) == -EAGAIN, "cmp mismatch");
     CHECK(libos_futex_requeue(&word, &word2, 1, 10, true, 0) == 3, "cmp_requeue count");
-    settle();
-    CHECK(woke_count == 1, "after requeue woke %d", woke_count);
+    settle_woken(1);
+    CHECK(libos_futex_waiters(&word2) == 2, "two requeued to word2");
     CHECK(libos_futex_wake(&word, 10, ~0u) == 0, "nobody left on word");
     CHECK(libos_futex_wake(&word2, 10, ~0u) == 2, "two moved to word2");
     for (int i = 0; i < 3; i++)
