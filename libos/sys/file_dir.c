@@ -251,8 +251,8 @@ SYSCALL(linkat, SUPPORT_FULL) {
                    ARG_INT(4));
 }
 
-/* The target is stored as given: under a chroot mount, an absolute target is read by the
- * host relative to the host root (see docs/files.md). */
+/* The target is stored as given; the LibOS path walk reads it back as an app path, so an
+ * absolute target under a chroot mount means the app's root (docs/files.md). */
 static long symlink_at(const char *utarget, int newdirfd, const char *linkpath) {
     long len = uaccess_strlen(utarget, FS_PATH_MAX);
     if (len < 0)
