@@ -405,6 +405,12 @@ class Suite:
         go_tests = load_module(os.path.join(ROOT, "tests", "go", "go_tests.py"))
         self.tests += go_tests.make_tests(self, sys.modules[__name__])
 
+    def add_esbuild_tests(self):
+        """esbuild/NAME: esbuild's static binary from npm (a current Go toolchain's output)
+        natively vs under enclos (tests/esbuild/esbuild_tests.py)."""
+        esbuild_tests = load_module(os.path.join(ROOT, "tests", "esbuild", "esbuild_tests.py"))
+        self.tests += esbuild_tests.make_tests(self, sys.modules[__name__])
+
     def add_go_stdlib_tests(self):
         """go_stdlib/PKG: Go standard-library test binaries, outcomes natively vs under
         enclos (tests/go_stdlib/stdlib_tests.py)."""
@@ -554,6 +560,7 @@ def main():
         suite.add_busybox()
         suite.add_bad_input()
         suite.add_cli_tests()
+        suite.add_esbuild_tests()
     if options.filter:
         suite.tests = [t for t in suite.tests if any(f in t[0] for f in options.filter)]
     if options.list:
