@@ -259,4 +259,43 @@ struct pal_stats {
 };
 const struct pal_stats *pal_stats(void);
 
+/* ---- Sockets and readiness ---------------------------------------------------------- */
+
+struct msghdr;
+struct epoll_event;
+
+/* Host sockets, epoll instances and eventfds. Addresses are host addresses (the LibOS has
+ * translated Unix socket paths) with Linux's in/out length conventions; every pointer has
+ * been checked by the LibOS or points into LibOS memory. Every new handle is close-on-exec
+ * on the host, and pal_recvmsg makes the handles it receives (SCM_RIGHTS) close-on-exec.
+ * The calls marked "may block" wait in the host, not yet interruptible by app signals. */
+long pal_socket(int domain, int type, int protocol);
+long pal_socketpair(int domain, int type, int protocol, int handles[2]);
+long pal_bind(int h, const void *addr, unsigned len);
+long pal_listen(int h, int backlog);
+/* accept4; may block. */
+long pal_accept(int h, void *addr, unsigned *len, int flags);
+/* May block. */
+long pal_connect(int h, const void *addr, unsigned len);
+long pal_getsockname(int h, void *addr, unsigned *len);
+long pal_getpeername(int h, void *addr, unsigned *len);
+long pal_setsockopt(int h, int level, int name, const void *value, unsigned len);
+long pal_getsockopt(int h, int level, int name, void *value, unsigned *len);
+/* msg has the Linux struct msghdr layout. Both may block. */
+long pal_sendmsg(int h, const struct msghdr *msg, int flags);
+long pal_recvmsg(int h, struct msghdr *msg, int flags);
+long pal_shutdown(int h, int how);
+
+long pal_epoll_create(void);
+/* The host watches handle h; event->data comes back from pal_epoll_wait unchanged. */
+long pal_epoll_ctl(int epoll_h, int op, int h, struct epoll_event *event);
+/* May block; timeout_ns < 0 waits forever. Returns the number of events stored. */
+long pal_epoll_wait(int epoll_h, struct epoll_event *events, int max, int64_t timeout_ns);
+/* eventfd2 flags: EFD_NONBLOCK, EFD_SEMAPHORE. */
+long pal_eventfd(unsigned initial, int flags);
+/* splice between two handles (one a pipe); the offsets (may be NULL) are in LibOS memory
+ * and are updated. Both may block. */
+long pal_splice(int in_h, int64_t *in_off, int out_h, int64_t *out_off, size_t len, unsigned flags);
+long pal_tee(int in_h, int out_h, size_t len, unsigned flags);
+
 #endif

@@ -54,6 +54,10 @@ SYSCALL(rt_sigaction, SUPPORT_PARTIAL) {
     spin_unlock(&g_lock);
     if (act && (copy.handler == SIG_IGN || copy.handler == SIG_DFL))
         pal_host_signal_ignore(sig, copy.handler == SIG_IGN);
+    else if (act && sig == SIGPIPE)
+        /* Until handlers are delivered, an app that handles SIGPIPE (the Go runtime does)
+         * gets what its handler would make of a broken pipe: EPIPE, not a host kill. */
+        pal_host_signal_ignore(sig, true);
     return 0;
 }
 

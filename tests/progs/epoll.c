@@ -248,6 +248,41 @@ static void check_close_and_dup(void) {
     EXPECT_VAL("the entry is gone", wait_events(ep, out, 4, 0), 0);
     RAW(SYS_close, fds[1]);
 
+    /* Two fds of one description are two entries, as on Linux. */
+    make_pipe(fds, O_NONBLOCK);
+    copy = (int)RAW(SYS_dup, fds[0]);
+    EXPECT_OK("add a pipe", ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, 1));
+    EXPECT_OK("add its dup", ctl(ep, EPOLL_CTL_ADD, copy, EPOLLIN, 2));
+    EXPECT_ERR("add the dup twice", ctl(ep, EPOLL_CTL_ADD, copy, EPOLLIN, 2), EEXIST);
+    EXPECT_VAL("neither ready", wait_events(ep, out, 4, 0), 0);
+    RAW(SYS_write, fds[1], "z", 1);
+    EXPECT_VAL("both entries report", wait_events(ep, out, 4, 0), 2);
+    EXPECT_TRUE("one event per fd", out[0].data.u64 + out[1].data.u64 == 3);
+    EXPECT_VAL("one at a time", wait_events(ep, out, 1, 0), 1);
+    EXPECT_OK("modify the dup's entry", ctl(ep, EPOLL_CTL_MOD, copy, EPOLLIN, 5));
+    EXPECT_OK("delete the first entry", ctl(ep, EPOLL_CTL_DEL, fds[0], 0, 0));
+    EXPECT_ERR("delete it again", ctl(ep, EPOLL_CTL_DEL, fds[0], 0, 0), ENOENT);
+    EXPECT_VAL("the dup's entry is left", wait_events(ep, out, 4, 0), 1);
+    EXPECT_VAL("with its new data", out[0].data.u64, 5);
+    EXPECT_OK("add the first again", ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN | EPOLLET, 6));
+    EXPECT_VAL("both again", wait_events(ep, out, 4, 0), 2);
+    EXPECT_VAL("edge-triggered one is spent", wait_events(ep, out, 4, 0), 1);
+    EXPECT_VAL("level-triggered one stays", out[0].data.u64, 5);
+    int third = (int)RAW(SYS_dup, copy);
+    EXPECT_OK("a third fd", ctl(ep, EPOLL_CTL_ADD, third, EPOLLIN | EPOLLONESHOT, 7));
+    EXPECT_VAL("three fds, three events", wait_events(ep, out, 4, 0), 2);
+    EXPECT_TRUE("the level one and the one-shot one", out[0].data.u64 + out[1].data.u64 == 12);
+    EXPECT_VAL("one-shot spent", wait_events(ep, out, 4, 0), 1);
+    RAW(SYS_close, fds[0]);
+    RAW(SYS_close, copy);
+    EXPECT_VAL("entries live while one fd is open", wait_events(ep, out, 4, 0), 1);
+    RAW(SYS_close, third);
+    EXPECT_VAL("closing the last fd drops every entry", wait_events(ep, out, 4, 0), 0);
+    uint64_t start = tl_monotonic_ns();
+    EXPECT_VAL("and a wait times out", wait_events(ep, out, 4, 20), 0);
+    EXPECT_TRUE("after 20 ms", lasted_at_least(start, 20));
+    RAW(SYS_close, fds[1]);
+
     /* An epoll set inside another. */
     int inner = make_epoll(), outer = make_epoll();
     make_pipe(fds, 0);

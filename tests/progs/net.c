@@ -22,6 +22,12 @@
 #ifndef SYS_sendmmsg
 #define SYS_sendmmsg 307
 #endif
+#ifndef SYS_splice
+#define SYS_splice 275
+#endif
+#ifndef SYS_tee
+#define SYS_tee 276
+#endif
 #ifndef SO_DOMAIN
 #define SO_DOMAIN 39
 #endif
@@ -34,11 +40,17 @@ static void expect_net_err(const char *label, long result, int err) {
         int number;
         const char *name;
     } names[] = {
-        {EAFNOSUPPORT, "EAFNOSUPPORT"}, {ENOTCONN, "ENOTCONN"},
-        {EISCONN, "EISCONN"},           {ECONNREFUSED, "ECONNREFUSED"},
-        {EADDRINUSE, "EADDRINUSE"},     {EINPROGRESS, "EINPROGRESS"},
-        {EMSGSIZE, "EMSGSIZE"},         {EDESTADDRREQ, "EDESTADDRREQ"},
-        {ENOBUFS, "ENOBUFS"},           {ENOPROTOOPT, "ENOPROTOOPT"},
+        {EAFNOSUPPORT, "EAFNOSUPPORT"},
+        {ENOTCONN, "ENOTCONN"},
+        {EISCONN, "EISCONN"},
+        {ECONNREFUSED, "ECONNREFUSED"},
+        {EADDRINUSE, "EADDRINUSE"},
+        {EINPROGRESS, "EINPROGRESS"},
+        {EMSGSIZE, "EMSGSIZE"},
+        {EDESTADDRREQ, "EDESTADDRREQ"},
+        {ENOBUFS, "ENOBUFS"},
+        {ENOPROTOOPT, "ENOPROTOOPT"},
+        {ESPIPE, "ESPIPE"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (names[i].number == err && result == -err) {
@@ -341,6 +353,52 @@ static void check_tcp(void) {
     memset(buf, 0, sizeof(buf));
     EXPECT_VAL("read on a socket", RAW(SYS_read, client, buf, sizeof(buf)), 4);
     EXPECT_STR("read data", buf, "back");
+
+    /* splice from the socket into a pipe, tee it, and splice a file into the socket. */
+    int pipe_fds[2], copy_fds[2];
+    if (pipe(pipe_fds) != 0 || pipe(copy_fds) != 0)
+        tl_die("pipe");
+    RAW(SYS_sendto, client, "spliced", 7, 0, NULL, 0);
+    wait_for(conn, POLLIN);
+    EXPECT_VAL("splice socket to pipe", RAW(SYS_splice, conn, NULL, pipe_fds[1], NULL, 64, 0), 7);
+    EXPECT_VAL("tee the pipe", RAW(SYS_tee, pipe_fds[0], copy_fds[1], 64, 0), 7);
+    memset(buf, 0, sizeof(buf));
+    EXPECT_VAL("read the pipe", RAW(SYS_read, pipe_fds[0], buf, sizeof(buf)), 7);
+    EXPECT_STR("spliced data", buf, "spliced");
+    EXPECT_VAL("splice pipe to socket", RAW(SYS_splice, copy_fds[0], NULL, conn, NULL, 64, 0), 7);
+    tl_write_file("splice.file", "0123456789", 10, 0644);
+    int file = (int)RAW(SYS_open, "splice.file", O_RDONLY);
+    loff_t offset = 4;
+    EXPECT_VAL("splice a file range to a pipe",
+               RAW(SYS_splice, file, &offset, pipe_fds[1], NULL, 3, 0), 3);
+    EXPECT_VAL("offset advanced", offset, 7);
+    EXPECT_VAL("file position unchanged", RAW(SYS_lseek, file, 0, SEEK_CUR), 0);
+    EXPECT_VAL("splice pipe to socket again", RAW(SYS_splice, pipe_fds[0], NULL, conn, NULL, 64, 0),
+               3);
+    memset(buf, 0, sizeof(buf));
+    long got = 0;
+    while (got < 10 && wait_for(client, POLLIN)) {
+        long n = RAW(SYS_recvfrom, client, buf + got, 10 - got, 0, NULL, NULL);
+        if (n <= 0)
+            break;
+        got += n;
+    }
+    EXPECT_VAL("client gets both", got, 10);
+    EXPECT_STR("spliced through", buf, "spliced456");
+    EXPECT_ERR("splice with an offset on a pipe",
+               RAW(SYS_splice, pipe_fds[0], &offset, conn, NULL, 1, 0), ESPIPE);
+    EXPECT_ERR("splice between two sockets", RAW(SYS_splice, conn, NULL, client, NULL, 1, 0),
+               EINVAL);
+    EXPECT_ERR("splice from a closed fd", RAW(SYS_splice, 999, NULL, pipe_fds[1], NULL, 1, 0),
+               EBADF);
+    EXPECT_ERR("splice with a bad offset pointer",
+               RAW(SYS_splice, file, BAD_PTR, pipe_fds[1], NULL, 1, 0), EFAULT);
+    EXPECT_ERR("tee of a socket", RAW(SYS_tee, conn, pipe_fds[1], 1, 0), EINVAL);
+    RAW(SYS_close, file);
+    RAW(SYS_close, pipe_fds[0]);
+    RAW(SYS_close, pipe_fds[1]);
+    RAW(SYS_close, copy_fds[0]);
+    RAW(SYS_close, copy_fds[1]);
 
     /* Fill the connection from one end and drain it from the other. */
     static char block[65536];

@@ -1,0 +1,400 @@
+/* epoll over host epoll instances. epoll_ctl gives the host the host handle of the app's fd
+ * and the app's event unchanged, so epoll_wait returns the app's data as it was given;
+ * EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE and the other flags are the host's.
+ *
+ * Linux keys an entry by (file, fd number) and drops it when the file is released. The host
+ * keys by (file, host fd), and the LibOS has one host handle per description, so the host
+ * drops an entry exactly when Linux would (the LibOS closes the handle when the last app fd
+ * of the description goes). Only the key differs: two app fds of one description (dup) are
+ * two entries on Linux. The first fd of a description goes into the main host instance;
+ * another fd of the same description goes into an overflow host instance ("level" 1, 2...),
+ * itself watched by the main one. Each LibOS epoll remembers which app fd owns each host
+ * handle's entry at each level, so ADD, MOD and DEL find the entry the app's fd names. A
+ * record can outlive its entry (the host dropped it when the file was released); the host's
+ * answer then corrects it. */
+#include "libos/syscall.h"
+#include "libos/fd.h"
+#include "libos/fs/vfs.h"
+#include "libos/uaccess.h"
+#include "pal/pal.h"
+#include "common/alloc.h"
+#include "common/spinlock.h"
+#include "common/string.h"
+#include <linux/eventpoll.h>
+#include <linux/fcntl.h>
+#include <linux/time_types.h>
+
+_Static_assert(sizeof(struct epoll_event) == 12, "the x86-64 epoll_event is packed");
+
+#define EP_MAX_EVENTS (0x7fffffff / sizeof(struct epoll_event))
+#define NSEC_PER_SEC 1000000000LL
+#define NSEC_PER_MSEC 1000000LL
+#define KERNEL_SIGSET_SIZE 8
+/* How many fds of one description one epoll set may watch at once. */
+#define MAX_LEVELS 64
+/* Events fetched per host wait when overflow instances exist. */
+#define WAIT_BATCH 128
+
+/* An entry for an app fd that is not the first of its description in this set. */
+struct overflow_entry {
+    int fd;     /* the app's fd */
+    int handle; /* the host handle of its description */
+    int level;  /* 1..MAX_LEVELS: which overflow instance holds it */
+};
+
+struct epoll_state {
+    spinlock_t lock;
+    int main_handle;
+    /* owner[h]: 1 + the app fd whose entry for host handle h is in the main instance, or 0. */
+    int *owner;
+    unsigned owner_size;
+    struct overflow_entry *overflow;
+    unsigned overflow_count, overflow_capacity;
+    int levels[MAX_LEVELS]; /* host handles of the overflow instances */
+    int level_count;
+};
+
+static void epoll_release(struct libos_file *f) {
+    struct epoll_state *s = f->priv;
+    if (!s)
+        return;
+    for (int i = 0; i < s->level_count; i++)
+        pal_close(s->levels[i]);
+    rt_free(s->owner);
+    rt_free(s->overflow);
+    rt_free(s);
+}
+
+/* Other operations are the host's (read and write on an epoll fd fail there). */
+static const struct file_ops epoll_file_ops = {.release = epoll_release};
+
+/* The main instance reports a ready overflow instance with this data: an address in the
+ * LibOS's state, which the app has no reason to use as its own data. */
+static uint64_t level_marker(struct epoll_state *s, int level) {
+    return (uint64_t)(uintptr_t)s + (uint64_t)level;
+}
+
+static int marker_level(struct epoll_state *s, uint64_t data) {
+    uint64_t base = (uint64_t)(uintptr_t)s;
+    if (data <= base || data > base + (uint64_t)s->level_count)
+        return 0;
+    return (int)(data - base);
+}
+
+static long create_epoll(bool cloexec) {
+    struct epoll_state *s = rt_calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    long h = pal_epoll_create();
+    if (h < 0) {
+        rt_free(s);
+        return h;
+    }
+    s->lock = (spinlock_t)SPINLOCK_INIT;
+    s->main_handle = (int)h;
+    struct libos_file *f = file_new(FILE_HOST, &epoll_file_ops, (int)h);
+    if (!f) {
+        pal_close((int)h);
+        rt_free(s);
+        return -ENOMEM;
+    }
+    f->status_flags = O_RDWR;
+    f->priv = s;
+    return fd_install(f, 0, cloexec);
+}
+
+SYSCALL(epoll_create, SUPPORT_FULL) {
+    if (ARG_INT(0) <= 0)
+        return -EINVAL;
+    return create_epoll(false);
+}
+
+SYSCALL(epoll_create1, SUPPORT_FULL) {
+    int flags = ARG_INT(0);
+    if (flags & ~EPOLL_CLOEXEC)
+        return -EINVAL;
+    return create_epoll((flags & EPOLL_CLOEXEC) != 0);
+}
+
+/* ---- Entry records (called with the state locked) ---------------------------------------- */
+
+static int owner_of(struct epoll_state *s, int handle) {
+    return (unsigned)handle < s->owner_size ? s->owner[handle] - 1 : -1;
+}
+
+static bool set_owner(struct epoll_state *s, int handle, int fd) {
+    if ((unsigned)handle >= s->owner_size) {
+        unsigned size = s->owner_size ? s->owner_size : 64;
+        while (size <= (unsigned)handle)
+            size *= 2;
+        int *owner = rt_realloc(s->owner, size * sizeof(int));
+        if (!owner)
+            return false;
+        memset(owner + s->owner_size, 0, (size - s->owner_size) * sizeof(int));
+        s->owner = owner;
+        s->owner_size = size;
+    }
+    s->owner[handle] = fd + 1;
+    return true;
+}
+
+static struct overflow_entry *find_overflow(struct epoll_state *s, int fd, int handle) {
+    for (unsigned i = 0; i < s->overflow_count; i++)
+        if (s->overflow[i].fd == fd && s->overflow[i].handle == handle)
+            return &s->overflow[i];
+    return NULL;
+}
+
+static void drop_overflow(struct epoll_state *s, struct overflow_entry *e) {
+    *e = s->overflow[--s->overflow_count];
+}
+
+/* The level (0: main instance) holding the entry of (fd, handle), or -1. */
+static int level_of(struct epoll_state *s, int fd, int handle) {
+    if (owner_of(s, handle) == fd)
+        return 0;
+    struct overflow_entry *e = find_overflow(s, fd, handle);
+    return e ? e->level : -1;
+}
+
+static int level_handle(struct epoll_state *s, int level) {
+    return level == 0 ? s->main_handle : s->levels[level - 1];
+}
+
+/* The lowest overflow level without an entry for handle, created if needed; -errno. */
+static long free_level(struct epoll_state *s, int handle) {
+    bool used[MAX_LEVELS + 1] = {false};
+    for (unsigned i = 0; i < s->overflow_count; i++)
+        if (s->overflow[i].handle == handle)
+            used[s->overflow[i].level] = true;
+    int level = 1;
+    while (level <= MAX_LEVELS && used[level])
+        level++;
+    if (level > MAX_LEVELS)
+        return -ENOSPC;
+    if (level <= s->level_count)
+        return level;
+    long h = pal_epoll_create();
+    if (h < 0)
+        return h;
+    struct epoll_event watch = {EPOLLIN, level_marker(s, level)};
+    long r = pal_epoll_ctl(s->main_handle, EPOLL_CTL_ADD, (int)h, &watch);
+    if (r < 0) {
+        pal_close((int)h);
+        return r;
+    }
+    s->levels[s->level_count] = (int)h;
+    __atomic_store_n(&s->level_count, s->level_count + 1, __ATOMIC_RELEASE);
+    return level;
+}
+
+static long add_overflow(struct epoll_state *s, int fd, int handle, struct epoll_event *event) {
+    if (s->overflow_count == s->overflow_capacity) {
+        unsigned capacity = s->overflow_capacity ? 2 * s->overflow_capacity : 8;
+        struct overflow_entry *grown = rt_realloc(s->overflow, capacity * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        s->overflow = grown;
+        s->overflow_capacity = capacity;
+    }
+    long level = free_level(s, handle);
+    if (level < 0)
+        return level;
+    long r = pal_epoll_ctl(level_handle(s, (int)level), EPOLL_CTL_ADD, handle, event);
+    if (r == 0)
+        s->overflow[s->overflow_count++] = (struct overflow_entry){fd, handle, (int)level};
+    return r;
+}
+
+static long ctl_add(struct epoll_state *s, int fd, int handle, struct epoll_event *event) {
+    int level = level_of(s, fd, handle);
+    if (level >= 0) /* EEXIST, unless the host dropped the entry with its file */
+        return pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_ADD, handle, event);
+    long r = pal_epoll_ctl(s->main_handle, EPOLL_CTL_ADD, handle, event);
+    if (r == 0 && !set_owner(s, handle, fd)) {
+        pal_epoll_ctl(s->main_handle, EPOLL_CTL_DEL, handle, NULL);
+        return -ENOMEM;
+    }
+    if (r == -EEXIST) /* another fd of this description owns the main entry */
+        r = add_overflow(s, fd, handle, event);
+    return r;
+}
+
+static long ctl_change(struct epoll_state *s, int op, int fd, int handle,
+                       struct epoll_event *event) {
+    int level = level_of(s, fd, handle);
+    if (level < 0)
+        return op == EPOLL_CTL_MOD && (event->events & EPOLLEXCLUSIVE) ? -EINVAL : -ENOENT;
+    long r = pal_epoll_ctl(level_handle(s, level), op, handle, op == EPOLL_CTL_DEL ? NULL : event);
+    if ((op == EPOLL_CTL_DEL && r == 0) || r == -ENOENT) {
+        if (level == 0)
+            s->owner[handle] = 0;
+        else
+            drop_overflow(s, find_overflow(s, fd, handle));
+    }
+    return r;
+}
+
+SYSCALL(epoll_ctl, SUPPORT_FULL) {
+    int epfd = ARG_INT(0), op = ARG_INT(1), fd = ARG_INT(2);
+    const struct epoll_event *uevent = ARG_PTR(const struct epoll_event *, 3);
+    struct epoll_event event = {0, 0};
+    /* Linux reads the event before it looks at the fds. */
+    if (op != EPOLL_CTL_DEL) {
+        if (!uaccess_ok(uevent, sizeof(event), false))
+            return -EFAULT;
+        event = *uevent;
+    }
+    struct libos_file *ep = fd_get(epfd);
+    if (!ep)
+        return -EBADF;
+    struct libos_file *target = fd_get(fd);
+    long r;
+    if (!target) {
+        r = -EBADF;
+    } else if (target->handle < 0) {
+        r = -EPERM; /* synthetic files cannot be watched, like regular files */
+    } else if (ep->handle < 0 || target == ep) {
+        r = -EINVAL;
+    } else if (ep->ops != &epoll_file_ops) {
+        /* A host epoll fd the app got from elsewhere (SCM_RIGHTS): keyed as the host keys. */
+        r = pal_epoll_ctl(ep->handle, op, target->handle, op == EPOLL_CTL_DEL ? NULL : &event);
+    } else {
+        struct epoll_state *s = ep->priv;
+        spin_lock(&s->lock);
+        if (op == EPOLL_CTL_ADD)
+            r = ctl_add(s, fd, target->handle, &event);
+        else if (op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL)
+            r = ctl_change(s, op, fd, target->handle, &event);
+        else
+            r = -EINVAL;
+        spin_unlock(&s->lock);
+    }
+    file_put(target);
+    file_put(ep);
+    return r;
+}
+
+/* ---- Waiting ------------------------------------------------------------------------------ */
+
+static int64_t now_ns(void) {
+    struct __kernel_timespec ts;
+    if (pal_clock_gettime(1 /* CLOCK_MONOTONIC */, &ts) < 0)
+        return 0;
+    return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* A wait on a set with overflow instances: the main instance reports the app's entries and
+ * the ready overflow instances, whose entries are then collected without waiting. */
+static long wait_with_levels(struct epoll_state *s, struct epoll_event *uevents, int max,
+                             int64_t timeout_ns) {
+    int batch = max < WAIT_BATCH ? max : WAIT_BATCH;
+    struct epoll_event *events = rt_malloc((size_t)batch * sizeof(*events));
+    if (!events)
+        return -ENOMEM;
+    int64_t deadline = timeout_ns > 0 ? now_ns() + timeout_ns : 0;
+    long r;
+    for (;;) {
+        r = pal_epoll_wait(s->main_handle, events, batch, timeout_ns);
+        if (r <= 0)
+            break;
+        bool ready[MAX_LEVELS + 1] = {false};
+        int out = 0;
+        for (long i = 0; i < r; i++) {
+            int level = marker_level(s, events[i].data);
+            if (level)
+                ready[level] = true;
+            else
+                events[out++] = events[i];
+        }
+        for (int level = 1; level <= MAX_LEVELS && out < batch; level++) {
+            if (!ready[level])
+                continue;
+            long n = pal_epoll_wait(level_handle(s, level), events + out, batch - out, 0);
+            if (n > 0)
+                out += (int)n;
+        }
+        if (out > 0 || timeout_ns == 0) {
+            memcpy(uevents, events, (size_t)out * sizeof(*events));
+            r = out;
+            break;
+        }
+        /* Only overflow instances woke us, and their entries were taken meanwhile. */
+        if (timeout_ns > 0 && (timeout_ns = deadline - now_ns()) <= 0) {
+            r = 0;
+            break;
+        }
+    }
+    rt_free(events);
+    return r;
+}
+
+/* The host writes the events straight into the app's buffer: only its accessible part is
+ * offered (Linux would fault at the first event that does not fit). */
+static long do_epoll_wait(int epfd, struct epoll_event *uevents, int maxevents,
+                          int64_t timeout_ns) {
+    if (maxevents <= 0 || (size_t)maxevents > EP_MAX_EVENTS)
+        return -EINVAL;
+    size_t usable = vfs_user_prefix(uevents, (size_t)maxevents * sizeof(struct epoll_event), true) /
+                    sizeof(struct epoll_event);
+    if (!usable)
+        return -EFAULT;
+    struct libos_file *ep = fd_get(epfd);
+    if (!ep)
+        return -EBADF;
+    long r;
+    struct epoll_state *s = ep->ops == &epoll_file_ops ? ep->priv : NULL;
+    if (ep->handle < 0)
+        r = -EINVAL;
+    else if (s && __atomic_load_n(&s->level_count, __ATOMIC_ACQUIRE))
+        r = wait_with_levels(s, uevents, (int)usable, timeout_ns);
+    else
+        r = pal_epoll_wait(ep->handle, uevents, (int)usable, timeout_ns);
+    file_put(ep);
+    return r;
+}
+
+/* The signal mask is checked, not yet applied (it comes with the signals work). */
+static long check_sigmask(const void *mask, size_t size) {
+    if (!mask)
+        return 0;
+    if (size != KERNEL_SIGSET_SIZE)
+        return -EINVAL;
+    return uaccess_ok(mask, size, false) ? 0 : -EFAULT;
+}
+
+static int64_t ms_to_ns(int timeout_ms) {
+    return timeout_ms < 0 ? -1 : (int64_t)timeout_ms * NSEC_PER_MSEC;
+}
+
+SYSCALL(epoll_wait, SUPPORT_FULL) {
+    return do_epoll_wait(ARG_INT(0), ARG_PTR(struct epoll_event *, 1), ARG_INT(2),
+                         ms_to_ns(ARG_INT(3)));
+}
+
+SYSCALL(epoll_pwait, SUPPORT_PARTIAL) {
+    long r = check_sigmask(ARG_PTR(const void *, 4), ARG_ULONG(5));
+    if (r < 0)
+        return r;
+    return do_epoll_wait(ARG_INT(0), ARG_PTR(struct epoll_event *, 1), ARG_INT(2),
+                         ms_to_ns(ARG_INT(3)));
+}
+
+SYSCALL(epoll_pwait2, SUPPORT_PARTIAL) {
+    const struct __kernel_timespec *uts = ARG_PTR(const struct __kernel_timespec *, 3);
+    int64_t timeout_ns = -1;
+    if (uts) {
+        if (!uaccess_ok(uts, sizeof(*uts), false))
+            return -EFAULT;
+        struct __kernel_timespec ts = *uts;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
+            return -EINVAL;
+        timeout_ns = ts.tv_sec >= INT64_MAX / NSEC_PER_SEC - 1
+                         ? INT64_MAX / 2
+                         : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+    }
+    long r = check_sigmask(ARG_PTR(const void *, 4), ARG_ULONG(5));
+    if (r < 0)
+        return r;
+    return do_epoll_wait(ARG_INT(0), ARG_PTR(struct epoll_event *, 1), ARG_INT(2), timeout_ns);
+}

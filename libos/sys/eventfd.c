@@ -1,0 +1,32 @@
+/* eventfd and eventfd2: a host eventfd, so reads, writes, EFD_SEMAPHORE, poll and epoll
+ * behave as the host's. */
+#include "libos/syscall.h"
+#include "libos/fd.h"
+#include "pal/pal.h"
+#include <linux/fcntl.h>
+
+#define EFD_SEMAPHORE 1
+#define EFD_CLOEXEC O_CLOEXEC
+#define EFD_NONBLOCK O_NONBLOCK
+
+static long do_eventfd(unsigned initial, int flags) {
+    if (flags & ~(EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK))
+        return -EINVAL;
+    long h = pal_eventfd(initial, flags & ~EFD_CLOEXEC);
+    if (h < 0)
+        return h;
+    struct libos_file *f = file_new_host((int)h, O_RDWR | (flags & EFD_NONBLOCK), NULL);
+    if (!f) {
+        pal_close((int)h);
+        return -ENOMEM;
+    }
+    return fd_install(f, 0, (flags & EFD_CLOEXEC) != 0);
+}
+
+SYSCALL(eventfd, SUPPORT_FULL) {
+    return do_eventfd(ARG_UINT(0), 0);
+}
+
+SYSCALL(eventfd2, SUPPORT_FULL) {
+    return do_eventfd(ARG_UINT(0), ARG_INT(1));
+}
