@@ -126,10 +126,10 @@ long libos_futex_wait(uint32_t *uaddr, uint32_t val, const struct __kernel_times
 long libos_futex_wake(uint32_t *uaddr, int count, uint32_t bitset) {
     struct bucket *b = bucket_of(uaddr);
     __atomic_fetch_add(&g_stats.wakes, 1, __ATOMIC_RELAXED);
-    if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE)) {
-        __atomic_fetch_add(&g_stats.wakes_without_waiters, 1, __ATOMIC_RELAXED);
-        return 0;
-    }
+    /* The queue is read under the lock, never before it: a waiter compares the word and
+     * queues itself under this lock, so a wake that follows the app's store either finds it
+     * queued or it finds the new word. (A lock-free peek at the queue could run between the
+     * waiter's compare and its enqueue and lose the wakeup.) */
     struct waiter *claimed = NULL;
     int n = 0;
     spin_lock(&b->lock);
