@@ -130,3 +130,54 @@ integration:
 smoke:
 	$(BUILD_ANYWAY) $(BUILD)/enclos $(filter $(TEST_BUILD)/progs/hello.%,$(PROG_BINS))
 	@$(RUN_TESTS) --integration --filter progs/hello.
+
+# ---- Go tests ---------------------------------------------------------------------------
+# Static Go programs (CGO_ENABLED=0) from tests/go, one per directory with a main.go, and
+# hello also stripped; and the test binaries of the standard-library packages listed in
+# tests/go_stdlib/packages.txt. Nothing is downloaded (GOPROXY=off, standard library
+# only); the Go build cache lives in build/go-cache. Without a Go toolchain nothing is
+# built and the runner reports the Go tests as skipped. docs/go.md, section "Tests".
+GO := $(shell command -v go 2>/dev/null)
+GO_BUILD_DIR  := $(TEST_BUILD)/go
+GO_STDLIB_DIR := $(TEST_BUILD)/go-stdlib
+GO_ENV := CGO_ENABLED=0 GOFLAGS= GOPROXY=off GO111MODULE=on \
+	GOCACHE=$(abspath $(BUILD))/go-cache GOPATH=$(abspath $(BUILD))/go-path
+GO_PROGS := $(patsubst tests/go/%/main.go,%,$(wildcard tests/go/*/main.go))
+GO_BINS  := $(GO_PROGS:%=$(GO_BUILD_DIR)/%) $(GO_BUILD_DIR)/hello.stripped
+GO_STDLIB_PKGS := $(shell sed -e 's/\#.*//' tests/go_stdlib/packages.txt 2>/dev/null)
+GO_STDLIB_BINS := $(foreach p,$(GO_STDLIB_PKGS),$(GO_STDLIB_DIR)/$(subst /,_,$(p)).test)
+GOROOT_DIR := $(if $(GO),$(shell $(GO) env GOROOT))
+# A new toolchain (its VERSION file) rebuilds everything.
+GO_TOOLCHAIN := $(wildcard $(GOROOT_DIR)/VERSION)
+
+.PHONY: go-tests-build go-progs go-stdlib
+
+define go_prog_rule
+$(GO_BUILD_DIR)/$(1): $(wildcard tests/go/$(1)/*.go) tests/go/go.mod $(GO_TOOLCHAIN)
+	@mkdir -p $$(dir $$@)
+	cd tests/go && $(GO_ENV) $(GO) build -trimpath -o $$(abspath $$@) ./$(1)
+endef
+$(foreach p,$(GO_PROGS),$(eval $(call go_prog_rule,$(p))))
+
+$(GO_BUILD_DIR)/hello.stripped: $(wildcard tests/go/hello/*.go) tests/go/go.mod $(GO_TOOLCHAIN)
+	@mkdir -p $(dir $@)
+	cd tests/go && $(GO_ENV) $(GO) build -trimpath -ldflags='-s -w' -o $(abspath $@) ./hello
+
+# `go test -c` runs in GOROOT/src, the module std.
+define go_stdlib_rule
+$(GO_STDLIB_DIR)/$(subst /,_,$(1)).test: $(wildcard $(GOROOT_DIR)/src/$(1)/*.go) $(GO_TOOLCHAIN)
+	@mkdir -p $$(dir $$@)
+	cd $(GOROOT_DIR)/src && $(GO_ENV) $(GO) test -c -o $$(abspath $$@) $(1)
+endef
+$(foreach p,$(GO_STDLIB_PKGS),$(eval $(call go_stdlib_rule,$(p))))
+
+go-progs: $(if $(GO),$(GO_BINS))
+	@:
+go-stdlib: $(if $(GO),$(GO_STDLIB_BINS))
+	@:
+
+# The goals that run integration tests build the Go binaries first; a failed build does not
+# stop them (the runner reports the missing binary as a failed test).
+go-tests-build:
+	$(BUILD_ANYWAY) go-progs go-stdlib
+test integration: go-tests-build
