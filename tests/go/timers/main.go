@@ -9,7 +9,8 @@ import (
 )
 
 func sleeps() {
-	for _, d := range []time.Duration{time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond} {
+	durations := []time.Duration{time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond}
+	for _, d := range durations {
 		start := time.Now()
 		time.Sleep(d)
 		fmt.Printf("sleep %v: slept at least that long: %v\n", d, time.Since(start) >= d)
