@@ -21,6 +21,8 @@ RT_SRCS := $(wildcard common/*.c) $(wildcard pal/direct/*.c) $(wildcard pal/dire
 RT_OBJS := $(patsubst %,$(BUILD)/rt/%.o,$(RT_SRCS))
 
 .PHONY: all test unit integration bench clean format format-check FORCE
+# A failed recipe must not leave a half-made target that looks up to date.
+.DELETE_ON_ERROR:
 all: $(BUILD)/enclos
 
 $(KINC)/.stamp:

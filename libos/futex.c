@@ -224,11 +224,21 @@ long libos_futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int count, int count
     uint32_t old = __atomic_load_n(uaddr2, __ATOMIC_SEQ_CST), next;
     do {
         switch (kind) {
-        case FUTEX_OP_SET: next = (uint32_t)soparg; break;
-        case FUTEX_OP_ADD: next = old + (uint32_t)soparg; break;
-        case FUTEX_OP_OR: next = old | (uint32_t)soparg; break;
-        case FUTEX_OP_ANDN: next = old & ~(uint32_t)soparg; break;
-        case FUTEX_OP_XOR: next = old ^ (uint32_t)soparg; break;
+        case FUTEX_OP_SET:
+            next = (uint32_t)soparg;
+            break;
+        case FUTEX_OP_ADD:
+            next = old + (uint32_t)soparg;
+            break;
+        case FUTEX_OP_OR:
+            next = old | (uint32_t)soparg;
+            break;
+        case FUTEX_OP_ANDN:
+            next = old & ~(uint32_t)soparg;
+            break;
+        case FUTEX_OP_XOR:
+            next = old ^ (uint32_t)soparg;
+            break;
         default:
             unlock_two(b1, b2);
             return -ENOSYS;
@@ -238,12 +248,24 @@ long libos_futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int count, int count
     bool pass;
     int32_t sold = (int32_t)old;
     switch (cmp) {
-    case FUTEX_OP_CMP_EQ: pass = sold == scmparg; break;
-    case FUTEX_OP_CMP_NE: pass = sold != scmparg; break;
-    case FUTEX_OP_CMP_LT: pass = sold < scmparg; break;
-    case FUTEX_OP_CMP_LE: pass = sold <= scmparg; break;
-    case FUTEX_OP_CMP_GT: pass = sold > scmparg; break;
-    case FUTEX_OP_CMP_GE: pass = sold >= scmparg; break;
+    case FUTEX_OP_CMP_EQ:
+        pass = sold == scmparg;
+        break;
+    case FUTEX_OP_CMP_NE:
+        pass = sold != scmparg;
+        break;
+    case FUTEX_OP_CMP_LT:
+        pass = sold < scmparg;
+        break;
+    case FUTEX_OP_CMP_LE:
+        pass = sold <= scmparg;
+        break;
+    case FUTEX_OP_CMP_GT:
+        pass = sold > scmparg;
+        break;
+    case FUTEX_OP_CMP_GE:
+        pass = sold >= scmparg;
+        break;
     default:
         unlock_two(b1, b2);
         return -ENOSYS;

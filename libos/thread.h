@@ -9,18 +9,18 @@
 #include "pal/pal.h"
 
 struct libos_thread {
-    int tid;                      /* the host tid: also what gettid returns */
+    int tid; /* the host tid: also what gettid returns */
     struct pal_tcb *tcb;
-    int *clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
+    int *clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
     void *robust_list;
     uint64_t signal_mask;
     char name[16];
-    volatile uint32_t event;      /* futex waits sleep on this word (pal_event_wait) */
-    volatile uint32_t start_gate; /* a new thread waits here until its parent is done */
-    bool context_replaced;        /* the syscall rewrote the whole app context */
+    volatile uint32_t event;          /* futex waits sleep on this word (pal_event_wait) */
+    volatile uint32_t start_gate;     /* a new thread waits here until its parent is done */
+    bool context_replaced;            /* the syscall rewrote the whole app context */
     struct pal_context start_context; /* a new thread's first app registers */
     uint64_t start_fs_base;
-    struct libos_thread *next;    /* in the thread list */
+    struct libos_thread *next; /* in the thread list */
 };
 
 struct libos_thread *libos_current_thread(void);

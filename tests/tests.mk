@@ -26,7 +26,9 @@ HOSTCC      ?= gcc
 UNIT_CFLAGS  := -I. -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_HEADERS := $(shell find common libos pal loader tests/unit tests/fuzz -name '*.h' 2>/dev/null)
-unit_sources = $(strip $(shell sed -n '1s|^/\*[[:space:]]*unit-sources:\(.*\)\*/.*$$|\1|p' $(1)))
+# The comment may wrap over several lines (clang-format keeps lines within 100 columns).
+unit_sources = $(strip $(shell sed -n '1,/\*\//p' $(1) | sed '1!s|^[[:space:]]*\*[[:space:]]*||' | \
+	tr '\n' ' ' | sed -n 's|^/\*[[:space:]]*unit-sources:\([^*]*\)\*/.*$$|\1|p'))
 unit_alloc   = $(if $(filter common/alloc.c,$(1)),,tests/unit/host_alloc.c)
 
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)

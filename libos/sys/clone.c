@@ -12,8 +12,8 @@
 /* What pthreads and the Go runtime pass, and what a thread in one LibOS process has
  * anyway (one fs, one fd table, one SysV semaphore namespace). */
 #define ACCEPTED_FLAGS                                                                             \
-    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |           \
-     CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |            \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |            \
+     CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |              \
      CLONE_DETACHED)
 
 static long clone_thread(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls) {
@@ -22,7 +22,8 @@ static long clone_thread(uint64_t flags, uint64_t stack, int *ptid, int *ctid, u
         if (!logged) {
             logged = true;
             log_warning("clone with flags %#lx (a new process) is not supported yet; returning "
-                        "ENOSYS", (unsigned long)flags);
+                        "ENOSYS",
+                        (unsigned long)flags);
         }
         return -ENOSYS;
     }
@@ -30,7 +31,8 @@ static long clone_thread(uint64_t flags, uint64_t stack, int *ptid, int *ctid, u
         return -EINVAL;
     if ((flags & CLONE_PARENT_SETTID) && !UACCESS_WRITE(ptid, sizeof(*ptid)))
         return -EFAULT;
-    if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !UACCESS_WRITE(ctid, sizeof(*ctid)))
+    if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) &&
+        !UACCESS_WRITE(ctid, sizeof(*ctid)))
         return -EFAULT;
     if (g_libos_config.max_threads && libos_thread_count() >= g_libos_config.max_threads) {
         log_error("cannot create a thread: sgx.max_threads = %lu reached (peak %u threads); "

@@ -87,7 +87,8 @@ SYSCALL(futex, SUPPORT_PARTIAL) {
             return -EINVAL;
         if (cmd == FUTEX_CMP_REQUEUE && !UACCESS_READ(uaddr, sizeof(*uaddr)))
             return -EFAULT;
-        return libos_futex_requeue(uaddr, uaddr2, (int)val, (int)(count2 > 0x7fffffff ? 0x7fffffff : count2),
+        return libos_futex_requeue(uaddr, uaddr2, (int)val,
+                                   (int)(count2 > 0x7fffffff ? 0x7fffffff : count2),
                                    cmd == FUTEX_CMP_REQUEUE, val3);
     }
     case FUTEX_WAKE_OP: {

@@ -8,7 +8,6 @@
 #include <string.h>
 #include "tests/unit/check.h"
 
-
 struct item {
     struct avl_node node;
     long key;

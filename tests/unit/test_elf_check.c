@@ -6,7 +6,6 @@
 #include <string.h>
 #include "tests/unit/check.h"
 
-
 struct image {
     Elf64_Ehdr eh;
     Elf64_Phdr ph[4];

@@ -37,7 +37,6 @@ long pal_event_wake(volatile uint32_t *word, int count) {
     return host_futex(word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, (uint32_t)count, NULL, 0);
 }
 
-
 static struct __kernel_timespec in_ms(long ms) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

@@ -1,4 +1,5 @@
-/* unit-sources: libos/vma.c libos/proc_maps.c libos/uaccess.c common/avltree.c common/fmt.c common/spinlock.c */
+/* unit-sources: libos/vma.c libos/proc_maps.c libos/uaccess.c common/avltree.c common/fmt.c
+ * common/spinlock.c */
 /* The VMA tree: inserts that split and merge, MAP_FIXED replacement, protection changes that
  * report exactly the pages that change (and nothing for a no-op mprotect), the gap search,
  * /proc/self/maps lines, and long random operation sequences checked page by page against
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tests/unit/check.h"
-
 
 #define PAGE VMA_PAGE_SIZE
 #define RW (VMA_PROT_READ | VMA_PROT_WRITE)
