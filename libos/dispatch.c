@@ -6,8 +6,6 @@
 #include "common/log.h"
 #include "common/string.h"
 
-#define SYSCALL_TABLE_SIZE 512
-
 extern const struct syscall_desc __start_libos_syscalls[] __attribute__((visibility("hidden")));
 extern const struct syscall_desc __stop_libos_syscalls[] __attribute__((visibility("hidden")));
 
@@ -43,12 +41,13 @@ static void trace_syscall(long nr, const struct syscall_args *args, long result)
 }
 
 long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
-    const struct syscall_desc *d = syscall_lookup(nr);
+    bool in_table = nr >= 0 && nr < SYSCALL_TABLE_SIZE;
+    const struct syscall_desc *d = in_table ? g_table[nr] : NULL;
     long result;
-    if (nr >= 0 && nr < SYSCALL_TABLE_SIZE)
+    if (in_table)
         __atomic_fetch_add(&g_syscall_stats.count[nr], 1, __ATOMIC_RELAXED);
     if (!d) {
-        if (nr >= 0 && nr < SYSCALL_TABLE_SIZE && !g_unknown_logged[nr]) {
+        if (in_table && !g_unknown_logged[nr]) {
             g_unknown_logged[nr] = 1;
             const char *name = libos_unsupported_syscall_name(nr);
             log_warning("unsupported syscall %s (%ld), returning ENOSYS", name ? name : "?", nr);
@@ -57,9 +56,8 @@ long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
     } else {
         uint64_t host_calls_before = pal_tcb()->host_calls;
         result = d->handler(args);
-        if (nr < SYSCALL_TABLE_SIZE)
-            __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
-                               pal_tcb()->host_calls - host_calls_before, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
+                           pal_tcb()->host_calls - host_calls_before, __ATOMIC_RELAXED);
     }
     if (g_log_level >= LOG_TRACE)
         trace_syscall(nr, args, result);

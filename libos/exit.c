@@ -10,11 +10,11 @@
 void libos_print_stats(void) {
     const struct pal_stats *ps = pal_stats();
     uint64_t total = 0;
-    for (int nr = 0; nr < 512; nr++)
+    for (int nr = 0; nr < SYSCALL_TABLE_SIZE; nr++)
         total += g_syscall_stats.count[nr];
     log_raw("enclos stats\n");
     log_raw("  %-24s %12s %12s\n", "syscall", "calls", "host calls");
-    for (int nr = 0; nr < 512; nr++) {
+    for (int nr = 0; nr < SYSCALL_TABLE_SIZE; nr++) {
         if (!g_syscall_stats.count[nr])
             continue;
         const char *name = syscall_name(nr);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "pal/pal.h"
+#include "libos/syscall.h"
 
 /* What the loader decided from the command line and the manifest. */
 struct libos_config {
@@ -19,8 +20,8 @@ struct libos_config {
 extern struct libos_config g_libos_config;
 
 struct libos_syscall_stats {
-    uint64_t count[512];
-    uint64_t host_calls[512]; /* host calls made while handling each syscall */
+    uint64_t count[SYSCALL_TABLE_SIZE];
+    uint64_t host_calls[SYSCALL_TABLE_SIZE]; /* host calls made while handling each syscall */
 };
 extern struct libos_syscall_stats g_syscall_stats;
 

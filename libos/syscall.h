@@ -16,6 +16,9 @@ enum syscall_support {
     SUPPORT_STUB,    /* accepted and answered without effect (documented why) */
 };
 
+/* Syscall numbers the table covers (x86-64 numbers are below 512). */
+#define SYSCALL_TABLE_SIZE 512
+
 struct syscall_args {
     long arg[6];
 };

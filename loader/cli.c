@@ -54,7 +54,7 @@ static void print_out(const char *s) {
 static void list_syscalls(void) {
     static const char *const levels[] = {"full", "partial", "stub"};
     char line[128];
-    for (long nr = 0; nr < 512; nr++) {
+    for (long nr = 0; nr < SYSCALL_TABLE_SIZE; nr++) {
         const struct syscall_desc *d = syscall_lookup(nr);
         if (!d)
             continue;

@@ -95,11 +95,11 @@ SYSCALL(prctl, SUPPORT_PARTIAL) {
         long n = uaccess_strlen(ARG_PTR(const char *, 1), 4096);
         if (n < 0)
             return n == -ENAMETOOLONG ? -EFAULT : n;
-        size_t len = (size_t)n < sizeof(libos_current_thread()->name) - 1
-                         ? (size_t)n
-                         : sizeof(libos_current_thread()->name) - 1;
-        memcpy(libos_current_thread()->name, ARG_PTR(const char *, 1), len);
-        libos_current_thread()->name[len] = 0;
+        char *name = libos_current_thread()->name;
+        size_t max = sizeof(libos_current_thread()->name) - 1;
+        size_t len = (size_t)n < max ? (size_t)n : max;
+        memcpy(name, ARG_PTR(const char *, 1), len);
+        name[len] = 0;
         return 0;
     }
     case PR_GET_NAME: {
