@@ -33,6 +33,14 @@ static unsigned class_of(size_t total) {
     return shift;
 }
 
+void alloc_fork_lock(void) {
+    spin_lock(&g_lock);
+}
+
+void alloc_fork_unlock(void) {
+    spin_unlock(&g_lock);
+}
+
 static int refill(unsigned shift) {
     char *chunk = g_source.map(CHUNK);
     if (!chunk)

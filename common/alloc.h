@@ -12,6 +12,9 @@ struct alloc_page_source {
 };
 
 void alloc_init(const struct alloc_page_source *source);
+/* fork: the heap is locked across the copy so the child gets it in a consistent state. */
+void alloc_fork_lock(void);
+void alloc_fork_unlock(void);
 void *rt_malloc(size_t size);
 void *rt_calloc(size_t count, size_t size);
 void *rt_realloc(void *ptr, size_t size);

@@ -2,6 +2,7 @@
  * SYSCALL() definitions of every family file. */
 #include "libos/syscall.h"
 #include "libos/libos.h"
+#include "libos/thread.h"
 #include "pal/pal.h"
 #include "common/log.h"
 #include "common/string.h"
@@ -72,10 +73,20 @@ void libos_handle_syscall(void) {
     long nr = (long)ctx->syscall_nr;
     long result = libos_syscall_dispatch(nr, &args);
     /* Handlers that replace the whole context (rt_sigreturn, a new thread) say so. */
-    if (libos_context_replaced())
-        return;
-    ctx->rax = (uint64_t)result;
-    /* What the syscall instruction leaves behind natively. */
-    ctx->rcx = ctx->rip;
-    ctx->r11 = ctx->rflags;
+    if (!libos_context_replaced()) {
+        ctx->rax = (uint64_t)result;
+        /* What the syscall instruction leaves behind natively. */
+        ctx->rcx = ctx->rip;
+        ctx->r11 = ctx->rflags;
+    }
+    libos_before_return_to_app();
+}
+
+void libos_before_return_to_app(void) {
+    libos_thread_check_stop();
+}
+
+/* Called by libos_interrupt_entry for a thread that pal_thread_interrupt caught in app code. */
+void libos_handle_interrupt(void) {
+    libos_before_return_to_app();
 }

@@ -35,6 +35,17 @@ libos_syscall_entry:
     jmp libos_return_to_app
     .size libos_syscall_entry, . - libos_syscall_entry
 
+/* A thread interrupted in app code (pal_thread_interrupt) arrives here the same way. */
+    .globl libos_interrupt_entry
+    .hidden libos_interrupt_entry
+    .type libos_interrupt_entry, @function
+libos_interrupt_entry:
+    mov %gs:LIBOS_STACK_TOP, %rsp
+    xor %ebp, %ebp
+    call libos_handle_interrupt
+    jmp libos_return_to_app
+    .size libos_interrupt_entry, . - libos_interrupt_entry
+
 /* Restores every app register from the control block and resumes the app. Flags are set
  * first (popfq needs a stack, and the LibOS stack is still ours); nothing after that may
  * touch them, and the final jump reads its target through %gs so no register is lost. */

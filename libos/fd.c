@@ -67,6 +67,14 @@ static unsigned host_soft_limit(void) {
     return rl.rlim_cur > FD_MAX ? FD_MAX : (unsigned)rl.rlim_cur;
 }
 
+void fd_fork_lock(void) {
+    spin_lock(&g_fd_lock);
+}
+
+void fd_fork_unlock(void) {
+    spin_unlock(&g_fd_lock);
+}
+
 unsigned fd_limit(void) {
     return __atomic_load_n(&g_limit, __ATOMIC_RELAXED);
 }

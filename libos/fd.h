@@ -87,6 +87,9 @@ void fd_set_limit(unsigned limit);
 unsigned fd_limit_refresh(void);
 /* Closes every fd in [first, last]; with cloexec, marks them close-on-exec instead. */
 void fd_close_range(unsigned first, unsigned last, bool cloexec);
+/* fork: the table is locked across the copy. */
+void fd_fork_lock(void);
+void fd_fork_unlock(void);
 /* Closes the fds marked close-on-exec (execve). */
 void fd_close_on_exec(void);
 

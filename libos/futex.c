@@ -28,6 +28,14 @@ const struct libos_futex_stats *libos_futex_stats(void) {
     return &g_stats;
 }
 
+void libos_futex_after_fork_child(void) {
+    /* Every queued waiter was another thread, and those do not exist in the child. */
+    for (unsigned i = 0; i < BUCKETS; i++) {
+        g_buckets[i].lock = (spinlock_t)SPINLOCK_INIT;
+        g_buckets[i].head = g_buckets[i].tail = NULL;
+    }
+}
+
 static struct bucket *bucket_of(const uint32_t *uaddr) {
     uintptr_t a = (uintptr_t)uaddr >> 2;
     a ^= a >> 9;

@@ -25,6 +25,8 @@ long libos_futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int count, int count
 
 /* How many threads wait on uaddr right now (tests and diagnostics). */
 int libos_futex_waiters(const uint32_t *uaddr);
+/* fork: the child starts with no waiters (they were other threads). */
+void libos_futex_after_fork_child(void);
 
 struct libos_futex_stats {
     uint64_t waits, wakes, wakes_without_waiters;

@@ -34,6 +34,9 @@ __attribute__((noreturn)) void libos_start(const struct pal_host_info *info) {
     static const struct pal_upcalls upcalls = {
         .syscall_entry = libos_syscall_entry,
         .app_fault = app_fault,
+        .interrupt_entry = libos_interrupt_entry,
+        .resume_start = (uintptr_t)libos_return_to_app,
+        .resume_end = (uintptr_t)libos_return_to_app_end,
     };
     pal_register_upcalls(&upcalls);
     g_spin_yield = yield_to_host;

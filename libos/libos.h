@@ -47,7 +47,22 @@ __attribute__((noreturn)) void libos_die_of_signal(int sig);
 /* Starts app code with the registers in pal_tcb()->app; does not return. */
 __attribute__((noreturn)) void libos_return_to_app(void);
 void libos_syscall_entry(void);
+void libos_interrupt_entry(void);
+extern char libos_return_to_app_end[];
 
 void libos_print_stats(void);
+
+/* Signal actions: locked across fork; execve resets handled signals to SIG_DFL. */
+void libos_signals_fork_lock(void);
+void libos_signals_fork_unlock(void);
+void libos_signals_exec_reset(void);
+
+/* fork, vfork and clone without CLONE_THREAD (libos/sys/fork.c). */
+long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls);
+/* A vfork child that ran execve lets its parent go on. */
+void libos_vfork_release(void);
+/* Called on every way back to app code (after a syscall, after an interrupt): acts on what
+ * other threads asked of this one (today: to end, while another thread runs execve). */
+void libos_before_return_to_app(void);
 
 #endif

@@ -16,6 +16,8 @@
 long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handle, uint64_t offset,
                        const char *name);
 long libos_mem_protect_app(uint64_t addr, size_t len, int prot);
+/* execve: unmaps every app mapping and forgets the break; runtime memory stays. */
+void libos_mem_release_app(void);
 /* Memory for the runtime itself (owner: runtime); NULL on failure. */
 void *libos_mem_map_runtime(size_t len);
 void libos_mem_unmap_runtime(void *addr, size_t len);

@@ -73,11 +73,69 @@ int libos_current_tid(void) {
     return pal_tcb()->host_tid;
 }
 
+static long g_pid;
+
 long libos_pid(void) {
-    static long pid;
-    if (!pid)
-        pid = pal_host_pid();
-    return pid;
+    if (!g_pid)
+        g_pid = pal_host_pid();
+    return g_pid;
+}
+
+void libos_threads_fork_lock(void) {
+    spin_lock(&g_threads_lock);
+}
+
+void libos_threads_fork_unlock(bool child) {
+    if (child) {
+        struct libos_thread *self = libos_current_thread();
+        self->tid = pal_tcb()->host_tid;
+        self->next = NULL;
+        g_threads = self;
+        g_thread_count = 1;
+        g_thread_peak = 1;
+        g_pid = 0;
+    }
+    spin_unlock(&g_threads_lock);
+}
+
+/* The tid of the thread running execve while it waits for the others to end, else 0. */
+static int g_stop_requester;
+
+static __attribute__((noreturn)) void thread_vanish(void) {
+    thread_list_remove(libos_current_thread());
+    pal_thread_exit();
+}
+
+void libos_thread_check_stop(void) {
+    int requester = __atomic_load_n(&g_stop_requester, __ATOMIC_ACQUIRE);
+    if (requester && requester != libos_current_tid())
+        thread_vanish();
+}
+
+bool libos_threads_stop_others(void) {
+    int self = libos_current_tid(), expected = 0;
+    if (!__atomic_compare_exchange_n(&g_stop_requester, &expected, self, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return expected == self;
+    enum { MAX_BATCH = 64 };
+    for (unsigned round = 0; libos_thread_count() > 1; round++) {
+        /* Interrupt again now and then: one may have been between its last check and a
+         * blocking host call when the first interrupt came. */
+        if (round % 256 == 0) {
+            int tids[MAX_BATCH];
+            unsigned n = 0;
+            spin_lock(&g_threads_lock);
+            for (struct libos_thread *t = g_threads; t && n < MAX_BATCH; t = t->next)
+                if (t->tid != self && t->tid > 0)
+                    tids[n++] = t->tid;
+            spin_unlock(&g_threads_lock);
+            for (unsigned i = 0; i < n; i++)
+                pal_thread_interrupt(tids[i]);
+        }
+        pal_sched_yield();
+    }
+    __atomic_store_n(&g_stop_requester, 0, __ATOMIC_RELEASE);
+    return true;
 }
 
 bool libos_context_replaced(void) {
@@ -112,6 +170,7 @@ static void thread_start(void *arg) {
         pal_event_wait(&self->start_gate, 0, NULL);
     pal_set_fs_base(self->start_fs_base);
     tcb->app = self->start_context;
+    libos_thread_check_stop();
     libos_return_to_app();
 }
 

@@ -35,6 +35,16 @@ unsigned libos_thread_peak(void);
  * with the new tid before the thread runs. Returns the tid or -errno. */
 long libos_thread_spawn(const struct pal_context *ctx, uint64_t fs_base, int *parent_tid,
                         int *child_tid, int *clear_tid);
+/* execve: ends every other thread (each at its next entry into or exit from the LibOS,
+ * interrupted if it blocks or runs app code) and returns when the caller is alone.
+ * Returns false if another thread got there first (the caller must then end). */
+bool libos_threads_stop_others(void);
+/* Ends the calling thread silently if another thread asked it to (libos_threads_stop_others). */
+void libos_thread_check_stop(void);
+/* fork: the thread list is locked across the copy; in the child only the caller remains,
+ * under its new tid. */
+void libos_threads_fork_lock(void);
+void libos_threads_fork_unlock(bool child);
 /* Ends the calling thread the way exit(2) does; the last thread ends the process. */
 __attribute__((noreturn)) void libos_thread_exit(int status);
 

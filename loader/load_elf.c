@@ -6,6 +6,8 @@
 #include "common/fmt.h"
 #include "common/log.h"
 #include "common/string.h"
+#include "common/spinlock.h"
+#include "libos/libos.h"
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <linux/stat.h>
@@ -23,8 +25,7 @@ static int segment_prot(uint32_t flags) {
            (flags & PF_X ? PAL_PROT_EXEC : 0);
 }
 
-static void map_segment(const Elf64_Phdr *ph, uint64_t bias, int handle, const char *name,
-                        const char *display) {
+static long map_segment(const Elf64_Phdr *ph, uint64_t bias, int handle, const char *name) {
     uint64_t vaddr = ph->p_vaddr + bias;
     uint64_t map_start = PAGE_DOWN(vaddr);
     uint64_t file_end = vaddr + ph->p_filesz;
@@ -38,8 +39,7 @@ static void map_segment(const Elf64_Phdr *ph, uint64_t bias, int handle, const c
         r = libos_mem_map_app(map_start, len, first_prot, LIBOS_MAP_FIXED | LIBOS_MAP_PRIVATE,
                               handle, PAGE_DOWN(ph->p_offset), name);
         if (r < 0)
-            loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot map a segment at %#lx (error %ld)",
-                        display, (unsigned long)map_start, -r);
+            return r;
         if (ph->p_memsz > ph->p_filesz && (file_end & (PAGE - 1)))
             memset((void *)file_end, 0, PAGE - (file_end & (PAGE - 1)));
         if (first_prot != prot)
@@ -50,9 +50,61 @@ static void map_segment(const Elf64_Phdr *ph, uint64_t bias, int handle, const c
         r = libos_mem_map_app(map_start, mem_end - map_start, prot,
                               LIBOS_MAP_FIXED | LIBOS_MAP_PRIVATE, -1, 0, name);
         if (r < 0)
-            loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot map the bss at %#lx (error %ld)", display,
-                        (unsigned long)map_start, -r);
+            return r;
     }
+    return 0;
+}
+
+long loader_check_elf(int h, struct loaded_image *img, char *err, size_t errlen) {
+    struct stat st;
+    long r = pal_fstat(h, &st);
+    if (r < 0) {
+        fmt_snprintf(err, errlen, "cannot stat the program");
+        return r;
+    }
+    if ((st.st_mode & S_IFMT) == S_IFDIR) {
+        fmt_snprintf(err, errlen, "is a directory, not a program");
+        return -EACCES;
+    }
+    if ((st.st_mode & S_IFMT) != S_IFREG) {
+        fmt_snprintf(err, errlen, "not a regular file");
+        return -EACCES;
+    }
+    static unsigned char head[sizeof(Elf64_Ehdr) + ELF_MAX_PHDRS * sizeof(Elf64_Phdr) + 4096];
+    static spinlock_t head_lock = SPINLOCK_INIT;
+    spin_lock(&head_lock);
+    long n = pal_pread(h, head, sizeof(head), 0);
+    if (n < 0) {
+        spin_unlock(&head_lock);
+        fmt_snprintf(err, errlen, "cannot read the program");
+        return n;
+    }
+    r = elf_check(head, (size_t)n, (uint64_t)st.st_size, &img->elf, err, errlen);
+    spin_unlock(&head_lock);
+    if (r < 0)
+        return -ENOEXEC;
+    if (img->elf.has_interp) {
+        fmt_snprintf(err, errlen,
+                     "dynamically linked programs (interpreter %s) are not supported yet; link "
+                     "the program statically",
+                     img->elf.interp[0] ? img->elf.interp : "?");
+        return -ENOEXEC;
+    }
+    img->bias = img->elf.pie ? PIE_BASE - img->elf.min_vaddr : 0;
+    img->brk_start = img->elf.max_vaddr + img->bias;
+    return 0;
+}
+
+long loader_map_elf(int h, const struct loaded_image *img, const char *name) {
+    for (unsigned i = 0; i < img->elf.phnum; i++) {
+        const Elf64_Phdr *ph = &img->elf.phdrs[i];
+        if (ph->p_type == PT_LOAD && ph->p_memsz) {
+            long r = map_segment(ph, img->bias, h, name);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
 }
 
 void loader_load_elf(const char *host_path, const char *display, struct loaded_image *img) {
@@ -62,35 +114,12 @@ void loader_load_elf(const char *host_path, const char *display, struct loaded_i
     if (h < 0)
         loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot open the program (%s)", display,
                     h == -EACCES ? "permission denied" : "open failed");
-    struct stat st;
-    long r = pal_fstat((int)h, &st);
-    if (r < 0)
-        loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot stat the program", display);
-    if ((st.st_mode & S_IFMT) == S_IFDIR)
-        loader_fail(EXIT_ENCLOS_FAILURE, "%s: is a directory, not a program", display);
-    if ((st.st_mode & S_IFMT) != S_IFREG)
-        loader_fail(EXIT_ENCLOS_FAILURE, "%s: not a regular file", display);
-
-    static unsigned char head[sizeof(Elf64_Ehdr) + ELF_MAX_PHDRS * sizeof(Elf64_Phdr) + 4096];
-    long n = pal_pread((int)h, head, sizeof(head), 0);
-    if (n < 0)
-        loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot read the program", display);
-    char err[160];
-    if (elf_check(head, (size_t)n, (uint64_t)st.st_size, &img->elf, err, sizeof(err)) < 0)
+    char err[200];
+    if (loader_check_elf((int)h, img, err, sizeof(err)) < 0)
         loader_fail(EXIT_ENCLOS_FAILURE, "%s: %s", display, err);
-    if (img->elf.has_interp)
-        loader_fail(EXIT_ENCLOS_FAILURE,
-                    "%s: dynamically linked programs (interpreter %s) are not supported yet; "
-                    "link the program statically",
-                    display, img->elf.interp[0] ? img->elf.interp : "?");
-
-    img->bias = img->elf.pie ? PIE_BASE - img->elf.min_vaddr : 0;
-    const char *name = display;
-    for (unsigned i = 0; i < img->elf.phnum; i++) {
-        const Elf64_Phdr *ph = &img->elf.phdrs[i];
-        if (ph->p_type == PT_LOAD && ph->p_memsz)
-            map_segment(ph, img->bias, (int)h, name, display);
-    }
-    img->brk_start = img->elf.max_vaddr + img->bias;
+    long r = loader_map_elf((int)h, img, display);
+    if (r < 0)
+        loader_fail(EXIT_ENCLOS_FAILURE, "%s: cannot map the program (%s)", display,
+                    libos_errno_name(-r));
     pal_close((int)h);
 }

@@ -20,6 +20,15 @@ struct loaded_image {
 };
 
 void loader_load_elf(const char *host_path, const char *display_name, struct loaded_image *img);
+/* The two steps of loader_load_elf for execve, which must refuse a bad program before it
+ * destroys the caller: checking the headers of the open program h (-ENOEXEC, -EACCES...
+ * with a reason in err) and mapping its segments. */
+long loader_check_elf(int h, struct loaded_image *img, char *err, size_t errlen);
+long loader_map_elf(int h, const struct loaded_image *img, const char *name);
+/* Sets the process up to run a mapped image: /proc/self/exe, the break, the initial
+ * stack, and the registers in pal_tcb()->app. */
+void loader_start_image(const struct loaded_image *img, const char *exe_path, const char *execfn,
+                        int argc, char **argv, char **envp);
 
 /* Builds the initial stack (argv, envp, auxv) and returns the app's starting rsp. */
 uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **argv, char **envp,

@@ -215,14 +215,17 @@ void loader_main(int argc, char **argv, char **envp) {
                     opt.manifest ? " (check libos.entrypoint and fs.mounts)" : "");
     struct loaded_image img;
     loader_load_elf(host_path, program, &img);
-    fs_set_exe_path(program);
-    libos_brk_init(img.brk_start, g_libos_config.brk_max_size);
+    loader_start_image(&img, program, program, app_argc, app_argv, app_envp);
+}
 
-    uint64_t sp =
-        loader_build_stack(&img, app_argc, app_argv, app_envp, program, g_libos_config.stack_size);
+void loader_start_image(const struct loaded_image *img, const char *exe_path, const char *execfn,
+                        int argc, char **argv, char **envp) {
+    fs_set_exe_path(exe_path);
+    libos_brk_init(img->brk_start, g_libos_config.brk_max_size);
+    uint64_t sp = loader_build_stack(img, argc, argv, envp, execfn, g_libos_config.stack_size);
     struct pal_context *ctx = &pal_tcb()->app;
     memset(ctx, 0, sizeof(*ctx));
     ctx->rsp = sp;
-    ctx->rip = img.elf.entry + img.bias;
+    ctx->rip = img->elf.entry + img->bias;
     ctx->rflags = 0x202;
 }

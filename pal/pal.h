@@ -90,6 +90,12 @@ struct pal_upcalls {
     /* A hardware fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) in app code. Returning
      * means the LibOS did not take it, and the process ends as the signal would. */
     void (*app_fault)(int sig, int code, uint64_t addr, const struct pal_context *ctx);
+    /* Where a thread interrupted in app code (pal_thread_interrupt) enters the LibOS, with
+     * its registers saved in pal_tcb()->app and the LibOS stack active; never returns. */
+    void (*interrupt_entry)(void);
+    /* The tail of the LibOS's return to app code: it runs with in_runtime clear but its
+     * registers are not yet the app's (pal_tcb()->app still holds them). */
+    uintptr_t resume_start, resume_end;
 };
 
 void pal_register_upcalls(const struct pal_upcalls *upcalls);
@@ -110,6 +116,12 @@ long pal_catch_enable(enum pal_catch_kind kind);
 long pal_thread_create(void (*start)(void *arg), void *arg);
 /* Ends the calling host thread (not the process); its stacks are freed later. */
 __attribute__((noreturn)) void pal_thread_exit(void);
+
+/* Makes thread tid (of this process) enter the LibOS soon: a host call it is blocked in
+ * returns -EINTR, and if it runs app code it enters through the interrupt upcall. A
+ * thread inside the LibOS and not blocked is not disturbed: the LibOS checks its own
+ * requests before it returns to app code. */
+long pal_thread_interrupt(int tid);
 
 /* Per-thread events, the base of the LibOS futex and sleeps: a 32-bit word the waiter owns.
  * pal_event_wait sleeps while *word == expected, until woken, until abs_timeout (on
@@ -215,6 +227,15 @@ long pal_random(void *buf, size_t n);
 /* ---- Process, identity, system ----------------------------------------------------- */
 
 __attribute__((noreturn)) void pal_process_exit(int status);
+/* Creates a child process that holds a copy of this one's memory and host handles and in
+ * which only the calling thread runs (the host's fork). exit_signal goes to the parent
+ * when the child ends. Returns the child's pid in the parent and 0 in the child, whose PAL
+ * state is by then its own (thread id, syscall catch), or -errno. */
+long pal_process_fork(int exit_signal);
+/* wait4 and waitid on the host's children (the processes pal_process_fork made); they
+ * may block, and are interrupted like every blocking call. */
+long pal_process_wait4(int pid, int *status, int options, void *rusage);
+long pal_process_waitid(int idtype, int id, void *info, int options, void *rusage);
 /* Ends the process the way signal sig would (so the parent sees the same status). */
 __attribute__((noreturn)) void pal_process_die_of_signal(int sig);
 long pal_host_pid(void);

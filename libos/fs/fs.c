@@ -27,6 +27,14 @@ void fs_init(void) {
     }
 }
 
+void fs_fork_lock(void) {
+    spin_lock(&g_cwd_lock);
+}
+
+void fs_fork_unlock(void) {
+    spin_unlock(&g_cwd_lock);
+}
+
 size_t vfs_get_cwd(char *buf) {
     spin_lock(&g_cwd_lock);
     size_t n = str_copy(buf, g_cwd, FS_PATH_MAX);

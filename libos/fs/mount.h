@@ -46,6 +46,9 @@ bool mount_table_is_identity(void);
 /* Sets up the state that needs the host (the umask). Call once at start, before the
  * loader adds mounts. The cwd starts as "/". */
 void fs_init(void);
+/* fork: the cwd is locked across the copy. */
+void fs_fork_lock(void);
+void fs_fork_unlock(void);
 /* Makes virtual_path (absolute, or relative to the current cwd) the cwd; checks that it
  * exists and is a searchable directory. Returns 0 or -errno. */
 long fs_set_cwd(const char *virtual_path);

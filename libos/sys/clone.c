@@ -1,4 +1,4 @@
-/* clone and clone3: threads. New processes (fork, vfork) are not provided yet. */
+/* clone and clone3: threads here, new processes in fork.c. */
 #include "libos/syscall.h"
 #include "libos/libos.h"
 #include "libos/thread.h"
@@ -17,16 +17,11 @@
      CLONE_DETACHED)
 
 static long clone_thread(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls) {
-    if ((flags & THREAD_FLAGS) != THREAD_FLAGS || (flags & 0xff)) {
-        static bool logged;
-        if (!logged) {
-            logged = true;
-            log_warning("clone with flags %#lx (a new process) is not supported yet; returning "
-                        "ENOSYS",
-                        (unsigned long)flags);
-        }
-        return -ENOSYS;
-    }
+    if (!(flags & CLONE_THREAD))
+        return libos_fork(flags, stack, ptid, ctid, tls);
+    flags &= ~(uint64_t)CSIGNAL; /* a thread sends no signal when it ends */
+    if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
+        return -EINVAL;
     if (flags & ~(uint64_t)ACCEPTED_FLAGS)
         return -EINVAL;
     if ((flags & CLONE_PARENT_SETTID) && !UACCESS_WRITE(ptid, sizeof(*ptid)))
@@ -76,8 +71,13 @@ SYSCALL(clone3, SUPPORT_PARTIAL) {
     for (size_t off = sizeof(args); off < size; off++)
         if (((const uint8_t *)uargs)[off])
             return -EINVAL;
-    if (args.exit_signal)
-        return -ENOSYS; /* only threads */
+    if (args.exit_signal & ~(uint64_t)CSIGNAL)
+        return -EINVAL;
+    if (args.flags & (CSIGNAL | CLONE_PIDFD))
+        return -EINVAL; /* the signal has its own field; the LibOS hands out no pidfds */
+    if ((args.flags & CLONE_THREAD) && args.exit_signal)
+        return -EINVAL;
+    args.flags |= args.exit_signal;
     uint64_t top = args.stack ? args.stack + args.stack_size : 0;
     return clone_thread(args.flags, top, (int *)(uintptr_t)args.parent_tid,
                         (int *)(uintptr_t)args.child_tid, args.tls);

@@ -935,6 +935,28 @@ long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handl
     return r;
 }
 
+void libos_mem_release_app(void) {
+    vma_lock(&g_vmas);
+    uint64_t addr = 0;
+    for (;;) {
+        struct vma *v = vma_first_from(&g_vmas, addr);
+        while (v && v->owner != VMA_OWNER_APP)
+            v = vma_next(v);
+        if (!v)
+            break;
+        uint64_t start = v->start, end = v->end;
+        /* One run of adjacent app mappings per call. */
+        for (struct vma *n = vma_next(v); n && n->start == end && n->owner == VMA_OWNER_APP;
+             n = vma_next(n))
+            end = n->end;
+        unmap_locked(start, end);
+        addr = end;
+    }
+    g_brk_start = g_brk_current = 0;
+    g_mmap_base = DEFAULT_MMAP_BASE;
+    vma_unlock(&g_vmas);
+}
+
 long libos_mem_protect_app(uint64_t addr, size_t len, int prot) {
     if ((addr & (PAGE - 1)) || len > USER_SPACE_END || addr > USER_SPACE_END - len)
         return -EINVAL;

@@ -140,22 +140,3 @@ SYSCALL(prctl, SUPPORT_PARTIAL) {
         return -EINVAL;
     }
 }
-
-/* No process has children yet (fork and exec are later work), so waiting finds none, as
- * Linux says for a childless process. */
-SYSCALL(wait4, SUPPORT_PARTIAL) {
-    int *status = ARG_PTR(int *, 1);
-    int options = ARG_INT(2);
-    if (options & ~(0x1 | 0x2 | 0x8 | 0x01000000 | 0x20000000 | 0x40000000 | (int)0x80000000))
-        return -EINVAL;
-    if (status && !UACCESS_WRITE(status, sizeof(*status)))
-        return -EFAULT;
-    return -ECHILD;
-}
-
-SYSCALL(waitid, SUPPORT_PARTIAL) {
-    int which = ARG_INT(0);
-    if (which < 0 || which > 3)
-        return -EINVAL;
-    return -ECHILD;
-}

@@ -61,6 +61,28 @@ SYSCALL(rt_sigaction, SUPPORT_PARTIAL) {
     return 0;
 }
 
+void libos_signals_fork_lock(void) {
+    spin_lock(&g_lock);
+}
+
+void libos_signals_fork_unlock(void) {
+    spin_unlock(&g_lock);
+}
+
+void libos_signals_exec_reset(void) {
+    /* execve keeps ignored signals ignored and resets handled ones to the default. */
+    for (int sig = 1; sig <= NSIG_LINUX; sig++) {
+        spin_lock(&g_lock);
+        void *handler = g_actions[sig].handler;
+        bool handled = handler != SIG_IGN && handler != SIG_DFL;
+        if (handled)
+            memset(&g_actions[sig], 0, sizeof(g_actions[sig]));
+        spin_unlock(&g_lock);
+        if (handled)
+            pal_host_signal_ignore(sig, false);
+    }
+}
+
 SYSCALL(rt_sigprocmask, SUPPORT_PARTIAL) {
     int how = ARG_INT(0);
     const uint64_t *set = ARG_PTR(const uint64_t *, 1);

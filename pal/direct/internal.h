@@ -52,6 +52,10 @@ long pal_catch_arm_thread(void);
 struct pal_tcb *pal_thread_setup_current(void);
 long pal_set_host_signal(int sig, void (*handler)(int, siginfo_t *, void *));
 void pal_signals_init(void);
+/* In a forked child: forget the threads that stayed behind in the parent. */
+void pal_threads_after_fork(struct pal_tcb *self);
+/* The host signal that carries pal_thread_interrupt; the app never sees it. */
+#define PAL_HOST_SIG_INTERRUPT 64
 void pal_context_from_host(struct pal_context *c, const struct sigcontext *m);
 void pal_time_init(void *vdso_base);
 __attribute__((noreturn)) void pal_fatal(const char *what, long err);

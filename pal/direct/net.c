@@ -20,10 +20,6 @@
 #define NSEC_PER_MSEC 1000000LL
 #define NSEC_PER_SEC 1000000000LL
 
-static long host_blocking_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
-    return host_syscall6(nr, a1, a2, a3, a4, a5, a6);
-}
-
 /* ---- Sockets --------------------------------------------------------------------------- */
 
 long pal_socket(int domain, int type, int protocol) {

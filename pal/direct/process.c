@@ -76,3 +76,25 @@ long pal_host_sid(int pid) {
 long pal_host_kill(int pid, int sig) {
     return host_syscall2(__NR_kill, pid, sig);
 }
+
+long pal_process_fork(int exit_signal) {
+    long pid = host_syscall6(__NR_clone, exit_signal & 0xff, 0, 0, 0, 0, 0);
+    if (pid != 0)
+        return pid;
+    /* The child: one thread, whose control block and stacks came with the copy. */
+    struct pal_tcb *tcb = pal_tcb();
+    tcb->host_tid = (int)host_syscall0(__NR_gettid);
+    pal_threads_after_fork(tcb);
+    long r = pal_catch_arm_thread();
+    if (r < 0)
+        pal_fatal("arming the syscall catch in a forked child", r);
+    return 0;
+}
+
+long pal_process_wait4(int pid, int *status, int options, void *rusage) {
+    return host_blocking_syscall(__NR_wait4, pid, (long)status, options, (long)rusage, 0, 0);
+}
+
+long pal_process_waitid(int idtype, int id, void *info, int options, void *rusage) {
+    return host_blocking_syscall(__NR_waitid, idtype, id, (long)info, options, (long)rusage, 0);
+}

@@ -53,7 +53,29 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv) {
     pal_process_die_of_signal(sig);
 }
 
+/* pal_thread_interrupt's signal. Inside the runtime it only cuts a blocking host call
+ * short (the handler is installed without SA_RESTART); in app code the thread is sent
+ * into the LibOS the way the syscall catch sends it. */
+static void interrupt_handler(int sig, siginfo_t *si, void *ucv) {
+    struct host_ucontext *uc = ucv;
+    struct sigcontext *m = &uc->uc_mcontext;
+    struct pal_tcb *tcb = pal_tcb();
+    if (tcb->in_runtime || !g_pal_upcalls.interrupt_entry)
+        return;
+    if (m->rip >= g_pal_upcalls.resume_start && m->rip < g_pal_upcalls.resume_end) {
+        /* Still on the way out: the app's registers are all in tcb->app. */
+    } else {
+        pal_context_from_host(&tcb->app, m);
+        tcb->app.syscall_nr = ~0ULL;
+        tcb->app.fpstate = NULL;
+    }
+    tcb->in_runtime = 1;
+    m->rip = (uint64_t)g_pal_upcalls.interrupt_entry;
+    m->rsp = (uint64_t)tcb->libos_stack_top;
+}
+
 void pal_signals_init(void) {
+    pal_set_host_signal(PAL_HOST_SIG_INTERRUPT, interrupt_handler);
     static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
         pal_set_host_signal(faults[i], fault_handler);
@@ -61,7 +83,7 @@ void pal_signals_init(void) {
 
 long pal_host_signal_ignore(int sig, bool ignore) {
     if (sig == SIGSYS || sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-        sig == SIGTRAP || sig == SIGKILL || sig == SIGSTOP || sig < 1 || sig > 64)
+        sig == SIGTRAP || sig == PAL_HOST_SIG_INTERRUPT || sig == SIGKILL || sig == SIGSTOP || sig < 1 || sig > 64)
         return -22 /* EINVAL */;
     struct host_sigaction sa = {.handler = ignore ? SIG_IGN : SIG_DFL};
     return host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);

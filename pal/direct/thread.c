@@ -142,6 +142,19 @@ __attribute__((noreturn)) void pal_thread_exit(void) {
     pal_gate_thread_exit();
 }
 
+void pal_threads_after_fork(struct pal_tcb *self) {
+    /* Dead threads' blocks are copies the child may free; live ones belong to threads that
+     * do not exist here, and stay (their stacks may be where the parent's LibOS data
+     * points). */
+    g_dead_lock = (spinlock_t)SPINLOCK_INIT;
+    reap_dead_threads();
+    (void)self;
+}
+
+long pal_thread_interrupt(int tid) {
+    return host_syscall3(__NR_tgkill, host_syscall0(__NR_getpid), tid, PAL_HOST_SIG_INTERRUPT);
+}
+
 long pal_event_wait(volatile uint32_t *word, uint32_t expected,
                     const struct __kernel_timespec *abs_timeout) {
     /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */

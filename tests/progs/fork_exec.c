@@ -1,0 +1,413 @@
+/* New processes: fork, vfork, clone without CLONE_THREAD, execve and execveat (ELF
+ * programs and `#!` scripts), what execve keeps and drops (fds with and without
+ * close-on-exec, ignored signals, the pid), its errors, and wait4/waitid with their
+ * statuses. The program re-executes itself (/proc/self/exe) with "--child MODE" to play
+ * the child's part; children print nothing, they answer through exit statuses and pipes,
+ * so the output order never depends on scheduling. */
+#include "testlib.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#ifndef SYS_execveat
+#define SYS_execveat 322
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+extern char **environ;
+
+/* ---- The child's side ------------------------------------------------------------------- */
+
+static int child_main(int argc, char **argv) {
+    const char *mode = argv[2];
+    if (!strcmp(mode, "exit")) /* --child exit N */
+        return atoi(argv[3]);
+    if (!strcmp(mode, "args")) { /* exit status = argc, plus the args' total length */
+        size_t total = 0;
+        for (int i = 0; i < argc; i++)
+            total += strlen(argv[i]);
+        return (int)((argc << 4) | (total & 15));
+    }
+    if (!strcmp(mode, "fds")) { /* --child fds KEPT DROPPED: 0 when KEPT is open, DROPPED not */
+        int kept = atoi(argv[3]), dropped = atoi(argv[4]);
+        int r = 0;
+        if (fcntl(kept, F_GETFD) < 0)
+            r |= 1;
+        if (fcntl(dropped, F_GETFD) >= 0 || errno != EBADF)
+            r |= 2;
+        if (write(kept, "K", 1) != 1)
+            r |= 4;
+        return r;
+    }
+    if (!strcmp(mode, "sigign")) { /* SIGUSR1 must still be ignored, SIGUSR2 default again */
+        struct sigaction sa;
+        sigaction(SIGUSR1, NULL, &sa);
+        int r = sa.sa_handler == SIG_IGN ? 0 : 1;
+        sigaction(SIGUSR2, NULL, &sa);
+        r |= sa.sa_handler == SIG_DFL ? 0 : 2;
+        sigset_t mask;
+        sigprocmask(SIG_BLOCK, NULL, &mask);
+        r |= sigismember(&mask, SIGWINCH) ? 0 : 4; /* the mask survives execve */
+        return r;
+    }
+    if (!strcmp(mode, "pid")) { /* the pid survives execve: argv[3] is what it was */
+        return atol(argv[3]) == getpid() ? 0 : 1;
+    }
+    if (!strcmp(mode, "env")) { /* the environment given to execve, exactly */
+        const char *v = getenv("FORK_EXEC_TEST");
+        return v && !strcmp(v, "value=with=equals") && !getenv("HOME") ? 0 : 1;
+    }
+    return 100;
+}
+
+/* ---- Helpers ------------------------------------------------------------------------------ */
+
+static const char *self_path(void) {
+    static char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (n < 0)
+        tl_die("readlink /proc/self/exe");
+    path[n] = 0;
+    return path;
+}
+
+/* Waits for pid and prints how it ended. */
+static void expect_status(const char *label, pid_t pid, const char *want) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, 0);
+    char got[64];
+    if (r != pid)
+        snprintf(got, sizeof(got), "waitpid %s", tl_errno_name(errno));
+    else if (WIFEXITED(status))
+        snprintf(got, sizeof(got), "exit %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(got, sizeof(got), "signal %d", WTERMSIG(status));
+    else
+        snprintf(got, sizeof(got), "status %#x", status);
+    EXPECT_STR(label, got, want);
+}
+
+static pid_t spawn_self(char *const *extra_argv) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(self_path(), extra_argv);
+        _exit(120);
+    }
+    return pid;
+}
+
+/* ---- Checks ------------------------------------------------------------------------------- */
+
+static void check_fork_basics(void) {
+    int fds[2];
+    if (pipe(fds) != 0)
+        tl_die("pipe");
+    pid_t parent = getpid();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Child: its own pid, the parent as ppid, a copy of memory. */
+        char msg[64];
+        int n = snprintf(msg, sizeof(msg), "%d %d", getpid() != parent,
+                         getppid() == parent && (long)syscall(SYS_gettid) == getpid());
+        if (write(fds[1], msg, (size_t)n) != n)
+            _exit(1);
+        _exit(7);
+    }
+    EXPECT_TRUE("fork returns the child's pid", pid > 0 && pid != parent);
+    close(fds[1]);
+    char buf[64] = {0};
+    ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+    EXPECT_STR("child sees a new pid and its parent", n > 0 ? buf : "", "1 1");
+    close(fds[0]);
+    expect_status("child's exit status", pid, "exit 7");
+    EXPECT_ERR("no child left", LIBC(waitpid(-1, NULL, WNOHANG)), ECHILD);
+    EXPECT_ERR("wait4 with no children", RAW(SYS_wait4, -1, NULL, 0, NULL), ECHILD);
+    EXPECT_ERR("wait4 bad options", RAW(SYS_wait4, -1, NULL, 0x1000, NULL), EINVAL);
+
+    /* A child's memory is its own. */
+    static volatile int shared_word = 1;
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        shared_word = 2;
+        _exit(shared_word);
+    }
+    expect_status("child changed its copy", pid, "exit 2");
+    EXPECT_VAL("parent's copy unchanged", shared_word, 1);
+
+    /* Signal deaths and WNOHANG. */
+    int block[2];
+    if (pipe(block) != 0)
+        tl_die("pipe");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        char c;
+        close(block[1]);
+        if (read(block[0], &c, 1) == 1)
+            raise(SIGTERM);
+        _exit(3);
+    }
+    close(block[0]);
+    EXPECT_VAL("WNOHANG on a running child", LIBC(waitpid(pid, NULL, WNOHANG)), 0);
+    if (write(block[1], "x", 1) != 1)
+        tl_die("write");
+    close(block[1]);
+    expect_status("child killed by SIGTERM", pid, "signal 15");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0)
+        abort();
+    expect_status("child that aborts", pid, "signal 6");
+}
+
+static void check_waitid(void) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(42);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    EXPECT_OK("waitid WNOWAIT", LIBC(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT)));
+    EXPECT_TRUE("waitid reports the child", si.si_pid == pid && si.si_code == CLD_EXITED &&
+                                                si.si_status == 42 && si.si_signo == SIGCHLD);
+    memset(&si, 0, sizeof(si));
+    EXPECT_OK("waitid reaps", LIBC(waitid(P_ALL, 0, &si, WEXITED)));
+    EXPECT_TRUE("waitid reaped the same child", si.si_pid == pid && si.si_status == 42);
+    EXPECT_ERR("waitid without WEXITED", LIBC(waitid(P_ALL, 0, &si, 0)), EINVAL);
+    EXPECT_ERR("waitid bad idtype", RAW(SYS_waitid, 9, 0, &si, WEXITED, NULL), EINVAL);
+    EXPECT_ERR("waitid nothing to wait for", LIBC(waitid(P_ALL, 0, &si, WEXITED)), ECHILD);
+}
+
+static void check_vfork_and_clone(void) {
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0)
+        _exit(9);
+    expect_status("vfork child exits", pid, "exit 9");
+
+    /* Go's way: clone(CLONE_VM | CLONE_VFORK | SIGCHLD) followed by execve in the child. */
+    char *args[] = {"self", "--child", "exit", "11", NULL};
+    const char *path = self_path();
+    fflush(stdout);
+    pid = (pid_t)RAW(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) {
+        RAW(SYS_execve, path, args, environ);
+        RAW(SYS_exit_group, 120);
+    }
+    expect_status("clone(CLONE_VM|CLONE_VFORK) then execve", pid, "exit 11");
+
+    /* clone3 of a process. */
+    struct {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+    } ca = {.exit_signal = SIGCHLD};
+    fflush(stdout);
+    pid = (pid_t)RAW(SYS_clone3, &ca, sizeof(ca));
+    if (pid == 0)
+        RAW(SYS_exit_group, 12);
+    expect_status("clone3 of a process", pid, "exit 12");
+
+    /* posix_spawn: libc's vfork-style path. */
+    char *sargs[] = {"self", "--child", "exit", "13", NULL};
+    EXPECT_VAL("posix_spawn", posix_spawn(&pid, path, NULL, NULL, sargs, environ), 0);
+    expect_status("posix_spawn child", pid, "exit 13");
+
+    EXPECT_ERR("clone with CLONE_SIGHAND but no CLONE_VM",
+               RAW(SYS_clone, CLONE_SIGHAND | SIGCHLD, 0, 0, 0, 0), EINVAL);
+}
+
+static void *idle_thread(void *arg) {
+    char c;
+    ssize_t n = read(*(int *)arg, &c, 1);
+    (void)n;
+    return NULL;
+}
+
+static void check_fork_with_threads(void) {
+    /* Only the forking thread exists in the child; the child can make threads of its own. */
+    int fds[2];
+    if (pipe(fds) != 0)
+        tl_die("pipe");
+    pthread_t t;
+    if (pthread_create(&t, NULL, idle_thread, &fds[0]) != 0)
+        tl_die("pthread_create");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t2;
+        int other[2];
+        if (pipe(other) != 0 || write(other[1], "x", 1) != 1)
+            _exit(1);
+        if (pthread_create(&t2, NULL, idle_thread, &other[0]) != 0 || pthread_join(t2, NULL) != 0)
+            _exit(2);
+        _exit(0);
+    }
+    expect_status("fork in a threaded process", pid, "exit 0");
+    if (write(fds[1], "x", 1) != 1)
+        tl_die("write");
+    pthread_join(t, NULL);
+}
+
+static void noop_handler(int sig) {
+    (void)sig;
+}
+
+static void check_exec_keeps_and_drops(void) {
+    int keep[2];
+    if (pipe(keep) != 0)
+        tl_die("pipe");
+    int dropped = open(".", O_RDONLY | O_CLOEXEC);
+    char kept_s[16], dropped_s[16];
+    snprintf(kept_s, sizeof(kept_s), "%d", keep[1]);
+    snprintf(dropped_s, sizeof(dropped_s), "%d", dropped);
+    char *args[] = {"self", "--child", "fds", kept_s, dropped_s, NULL};
+    pid_t pid = spawn_self(args);
+    close(keep[1]);
+    char c = 0;
+    EXPECT_VAL("fd without close-on-exec works after execve", read(keep[0], &c, 1), 1);
+    expect_status("close-on-exec fd closed, the other open", pid, "exit 0");
+    close(keep[0]);
+    close(dropped);
+
+    struct sigaction sa = {.sa_handler = SIG_IGN};
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = noop_handler; /* a handler: execve must reset it to SIG_DFL */
+    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGWINCH);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    char *sargs[] = {"self", "--child", "sigign", NULL};
+    pid = spawn_self(sargs);
+    expect_status("ignored stays ignored, mask kept", pid, "exit 0");
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        char pid_s[16];
+        snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+        char *pargs[] = {"self", "--child", "pid", pid_s, NULL};
+        execv(self_path(), pargs);
+        _exit(120);
+    }
+    expect_status("execve keeps the pid", pid, "exit 0");
+
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        char *eargs[] = {"self", "--child", "env", NULL};
+        char *env[] = {"FORK_EXEC_TEST=value=with=equals", NULL};
+        execve(self_path(), eargs, env);
+        _exit(120);
+    }
+    expect_status("execve passes exactly its environment", pid, "exit 0");
+
+    char *aargs[] = {"self", "--child", "args", "a", "bb", "", "ccc", NULL};
+    pid = spawn_self(aargs);
+    /* argc 7; lengths 4+7+4+1+2+0+3 = 21 -> 21 & 15 = 5 */
+    expect_status("argv arrives as given", pid, "exit 117");
+}
+
+static void check_exec_errors(void) {
+    char *args[] = {"x", NULL};
+    EXPECT_ERR("execve missing file", LIBC(execve("./does-not-exist", args, environ)), ENOENT);
+    EXPECT_ERR("execve empty path", RAW(SYS_execve, "", args, environ), ENOENT);
+    EXPECT_ERR("execve bad path pointer", RAW(SYS_execve, BAD_PTR, args, environ), EFAULT);
+    EXPECT_ERR("execve bad argv pointer", RAW(SYS_execve, self_path(), BAD_PTR, environ), EFAULT);
+    tl_write_file("plain.txt", "hello\n", 6, 0644);
+    EXPECT_ERR("execve without exec permission", LIBC(execve("./plain.txt", args, environ)),
+               EACCES);
+    tl_write_file("garbage.bin", "\x7f" "ELFgarbage-not-a-real-header", 28, 0755);
+    EXPECT_ERR("execve of a broken ELF", LIBC(execve("./garbage.bin", args, environ)), ENOEXEC);
+    EXPECT_ERR("execve of a directory", LIBC(execve(".", args, environ)), EACCES);
+    EXPECT_ERR("execve through a file as directory",
+               LIBC(execve("./plain.txt/x", args, environ)), ENOTDIR);
+    EXPECT_ERR("execveat bad flags", RAW(SYS_execveat, AT_FDCWD, self_path(), args, environ, 1),
+               EINVAL);
+    if (symlink(self_path(), "self-link") != 0)
+        tl_die("symlink");
+    EXPECT_ERR("execveat AT_SYMLINK_NOFOLLOW on a link",
+               RAW(SYS_execveat, AT_FDCWD, "self-link", args, environ, AT_SYMLINK_NOFOLLOW),
+               ELOOP);
+    EXPECT_TRUE("the failed calls left this process running", true);
+}
+
+static void check_scripts_and_execveat(void) {
+    char script[300];
+    int n = snprintf(script, sizeof(script), "#!%s  --script-child \n", self_path());
+    if (n >= 250) { /* Linux reads only the first 256 bytes of a #! line */
+        printf("scripts: skipped (long path)\n");
+        return;
+    }
+    tl_write_file("script.sh", script, (size_t)n, 0755);
+    tl_write_file("script2.sh", "#!./script.sh\n", 14, 0755);
+    tl_write_file("noexec.sh", "#!./plain.txt\n", 14, 0755);
+    char *args[] = {"script.sh", "extra", NULL};
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv("./script.sh", args);
+        _exit(120);
+    }
+    expect_status("#! script runs its interpreter with the argument", pid, "exit 0");
+    char *args2[] = {"script2.sh", "extra", NULL};
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        execv("./script2.sh", args2);
+        _exit(120);
+    }
+    expect_status("#! script whose interpreter is a script", pid, "exit 1");
+    EXPECT_ERR("#! interpreter without exec permission",
+               LIBC(execv("./noexec.sh", args)), EACCES);
+
+    int fd = open(self_path(), O_RDONLY | O_CLOEXEC);
+    char *fargs[] = {"self", "--child", "exit", "14", NULL};
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        RAW(SYS_execveat, fd, "", fargs, environ, AT_EMPTY_PATH);
+        _exit(120);
+    }
+    expect_status("execveat AT_EMPTY_PATH (fexecve)", pid, "exit 14");
+    close(fd);
+}
+
+/* The interpreter side of check_scripts_and_execveat: argv is
+ * self --script-child [outer scripts...] script extra. */
+static int script_child(int argc, char **argv) {
+    if (strcmp(argv[argc - 1], "extra"))
+        return 3;
+    if (argc == 4)
+        return strstr(argv[2], "script.sh") ? 0 : 2;
+    if (argc == 5) /* nested: ./script.sh then the outer script's path */
+        return strstr(argv[2], "script.sh") && strstr(argv[3], "script2.sh") ? 1 : 2;
+    return 4;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 2 && !strcmp(argv[1], "--child"))
+        return child_main(argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "--script-child"))
+        return script_child(argc, argv);
+    tl_start(argc, argv, "fork_exec");
+    check_fork_basics();
+    check_waitid();
+    check_vfork_and_clone();
+    check_fork_with_threads();
+    check_exec_keeps_and_drops();
+    check_exec_errors();
+    check_scripts_and_execveat();
+    return tl_finish();
+}
