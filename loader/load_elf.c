@@ -8,6 +8,7 @@
 #include "common/string.h"
 #include "common/spinlock.h"
 #include "libos/libos.h"
+#include "libos/fs/mount.h"
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <linux/stat.h>
@@ -55,7 +56,8 @@ static long map_segment(const Elf64_Phdr *ph, uint64_t bias, int handle, const c
     return 0;
 }
 
-long loader_check_elf(int h, struct loaded_image *img, char *err, size_t errlen) {
+/* Reads and checks the ELF headers of h into info. */
+static long check_headers(int h, struct elf_info *info, char *err, size_t errlen) {
     struct stat st;
     long r = pal_fstat(h, &st);
     if (r < 0) {
@@ -79,32 +81,93 @@ long loader_check_elf(int h, struct loaded_image *img, char *err, size_t errlen)
         fmt_snprintf(err, errlen, "cannot read the program");
         return n;
     }
-    r = elf_check(head, (size_t)n, (uint64_t)st.st_size, &img->elf, err, errlen);
+    r = elf_check(head, (size_t)n, (uint64_t)st.st_size, info, err, errlen);
     spin_unlock(&head_lock);
-    if (r < 0)
-        return -ENOEXEC;
-    if (img->elf.has_interp) {
-        fmt_snprintf(err, errlen,
-                     "dynamically linked programs (interpreter %s) are not supported yet; link "
-                     "the program statically",
-                     img->elf.interp[0] ? img->elf.interp : "?");
-        return -ENOEXEC;
+    return r < 0 ? -ENOEXEC : 0;
+}
+
+/* Opens and checks a dynamic program's interpreter, named by a path the app would see. */
+static long open_interp(struct loaded_image *img, char *err, size_t errlen) {
+    static char host[4096];
+    static spinlock_t host_lock = SPINLOCK_INIT;
+    spin_lock(&host_lock);
+    long r = fs_translate(img->elf.interp, host, sizeof(host));
+    long h = r < 0 ? r : pal_open(host, O_RDONLY | O_CLOEXEC, 0);
+    spin_unlock(&host_lock);
+    if (h < 0) {
+        fmt_snprintf(err, errlen, "cannot open its interpreter %s (%s)", img->elf.interp,
+                     libos_errno_name(-h));
+        return h == -EACCES ? -EACCES : -ENOENT;
     }
-    img->bias = img->elf.pie ? PIE_BASE - img->elf.min_vaddr : 0;
-    img->brk_start = img->elf.max_vaddr + img->bias;
+    char why[160];
+    r = check_headers((int)h, &img->interp, why, sizeof(why));
+    if (r == 0 && (img->interp.has_interp || !img->interp.pie)) {
+        fmt_snprintf(why, sizeof(why), "not a shared object without an interpreter of its own");
+        r = -ELIBBAD;
+    }
+    if (r < 0) {
+        pal_close((int)h);
+        fmt_snprintf(err, errlen, "interpreter %s: %s", img->elf.interp, why);
+        return r == -ENOEXEC ? -ELIBBAD : r;
+    }
+    img->interp_handle = (int)h;
     return 0;
 }
 
-long loader_map_elf(int h, const struct loaded_image *img, const char *name) {
-    for (unsigned i = 0; i < img->elf.phnum; i++) {
-        const Elf64_Phdr *ph = &img->elf.phdrs[i];
+long loader_check_elf(int h, struct loaded_image *img, char *err, size_t errlen) {
+    img->interp_handle = -1;
+    img->interp_base = 0;
+    long r = check_headers(h, &img->elf, err, errlen);
+    if (r < 0)
+        return r;
+    img->bias = img->elf.pie ? PIE_BASE - img->elf.min_vaddr : 0;
+    img->brk_start = img->elf.max_vaddr + img->bias;
+    img->start = img->elf.entry + img->bias;
+    if (img->elf.has_interp)
+        return open_interp(img, err, errlen);
+    return 0;
+}
+
+void loader_release_image(struct loaded_image *img) {
+    if (img->interp_handle >= 0)
+        pal_close(img->interp_handle);
+    img->interp_handle = -1;
+}
+
+static long map_segments(int h, const struct elf_info *elf, uint64_t bias, const char *name) {
+    for (unsigned i = 0; i < elf->phnum; i++) {
+        const Elf64_Phdr *ph = &elf->phdrs[i];
         if (ph->p_type == PT_LOAD && ph->p_memsz) {
-            long r = map_segment(ph, img->bias, h, name);
+            long r = map_segment(ph, bias, h, name);
             if (r < 0)
                 return r;
         }
     }
     return 0;
+}
+
+/* The interpreter goes where the LibOS places a mapping of its size, as Linux puts it in
+ * the mmap area: its whole extent is reserved first, then the segments replace parts. */
+static long map_interp(struct loaded_image *img) {
+    uint64_t span = img->interp.max_vaddr - img->interp.min_vaddr;
+    long base = libos_mem_map_app(0, span, 0, LIBOS_MAP_PRIVATE, -1, 0, NULL);
+    if (base < 0)
+        return base;
+    uint64_t bias = (uint64_t)base - img->interp.min_vaddr;
+    long r = map_segments(img->interp_handle, &img->interp, bias, img->elf.interp);
+    if (r < 0)
+        return r;
+    img->interp_base = (uint64_t)base;
+    img->start = img->interp.entry + bias;
+    return 0;
+}
+
+long loader_map_elf(int h, struct loaded_image *img, const char *name) {
+    long r = map_segments(h, &img->elf, img->bias, name);
+    if (r >= 0 && img->interp_handle >= 0)
+        r = map_interp(img);
+    loader_release_image(img);
+    return r;
 }
 
 void loader_load_elf(const char *host_path, const char *display, struct loaded_image *img) {

@@ -17,14 +17,22 @@ struct loaded_image {
     struct elf_info elf;
     uint64_t bias;      /* added to every vaddr (0 for non-PIE) */
     uint64_t brk_start; /* page-aligned end of the highest segment */
+    uint64_t start;     /* where the process starts: the program's or its interpreter's entry */
+    /* A dynamic program's interpreter (PT_INTERP, ld.so): checked and open until mapped. */
+    struct elf_info interp;
+    int interp_handle; /* -1 when there is none */
+    uint64_t interp_base;
 };
 
 void loader_load_elf(const char *host_path, const char *display_name, struct loaded_image *img);
 /* The two steps of loader_load_elf for execve, which must refuse a bad program before it
- * destroys the caller: checking the headers of the open program h (-ENOEXEC, -EACCES...
- * with a reason in err) and mapping its segments. */
+ * destroys the caller: checking the headers of the open program h and, for a dynamic
+ * program, opening and checking its interpreter (-ENOEXEC, -EACCES, -ENOENT, -ELIBBAD...
+ * with a reason in err); then mapping both. loader_release_image closes what a check left
+ * open when the program is not mapped after all. */
 long loader_check_elf(int h, struct loaded_image *img, char *err, size_t errlen);
-long loader_map_elf(int h, const struct loaded_image *img, const char *name);
+long loader_map_elf(int h, struct loaded_image *img, const char *name);
+void loader_release_image(struct loaded_image *img);
 /* Sets the process up to run a mapped image: /proc/self/exe, the break, the initial
  * stack, and the registers in pal_tcb()->app. */
 void loader_start_image(const struct loaded_image *img, const char *exe_path, const char *execfn,

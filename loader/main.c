@@ -226,6 +226,6 @@ void loader_start_image(const struct loaded_image *img, const char *exe_path, co
     struct pal_context *ctx = &pal_tcb()->app;
     memset(ctx, 0, sizeof(*ctx));
     ctx->rsp = sp;
-    ctx->rip = img->elf.entry + img->bias;
+    ctx->rip = img->start;
     ctx->rflags = 0x202;
 }

@@ -96,7 +96,7 @@ uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **arg
     AUX(AT_PHDR, img->elf.phdr_vaddr ? img->elf.phdr_vaddr + img->bias : 0);
     AUX(AT_PHENT, sizeof(Elf64_Phdr));
     AUX(AT_PHNUM, img->elf.phnum);
-    AUX(AT_BASE, 0);
+    AUX(AT_BASE, img->interp_base);
     AUX(AT_FLAGS, 0);
     AUX(AT_ENTRY, img->elf.entry + img->bias);
     AUX(AT_UID, host_aux(AT_UID));

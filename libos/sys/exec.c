@@ -215,10 +215,7 @@ static long find_target(int dirfd, const char *path, int at_flags, const char *f
         if (r < 0) {
             /* A program enclos cannot run yet deserves a line; a bad file is the app's
              * business (it gets the errno, as natively). */
-            if (r == -ENOEXEC && t->img.elf.has_interp)
-                log_warning("execve %s: %s", p->vpath, err);
-            else
-                log_debug("execve %s: %s", p->vpath, err);
+            log_debug("execve %s: %s", p->vpath, err);
             pal_close(t->handle);
             t->handle = -1;
             break;
@@ -324,6 +321,7 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
     if (argv.bytes + envp.bytes > MAX_ARG_BYTES || argv.n + envp.n > MAX_VECTOR ||
         argv.bytes + envp.bytes + 64 * 1024 > g_libos_config.stack_size) {
         pal_close(t->handle);
+        loader_release_image(&t->img);
         r = -E2BIG;
         goto out;
     }
