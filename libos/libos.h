@@ -57,6 +57,9 @@ void libos_signals_fork_lock(void);
 void libos_signals_fork_unlock(void);
 void libos_signals_exec_reset(void);
 
+/* PR_GET_KEEPCAPS and PR_SET_KEEPCAPS (libos/sys/identity.c). */
+long libos_keepcaps_prctl(int option, unsigned long arg);
+
 /* fork, vfork and clone without CLONE_THREAD (libos/sys/fork.c). */
 long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls);
 /* A vfork child that ran execve lets its parent go on. */

@@ -183,6 +183,7 @@ long libos_thread_spawn(const struct pal_context *ctx, uint64_t fs_base, int *pa
     t->start_context = *ctx;
     t->start_fs_base = fs_base;
     t->signal_mask = parent->signal_mask;
+    t->keep_caps = parent->keep_caps;
     t->clear_child_tid = clear_tid;
     memcpy(t->name, parent->name, sizeof(t->name));
     thread_list_add(t);

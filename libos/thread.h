@@ -18,6 +18,7 @@ struct libos_thread {
     volatile uint32_t event;          /* futex waits sleep on this word (pal_event_wait) */
     volatile uint32_t start_gate;     /* a new thread waits here until its parent is done */
     bool context_replaced;            /* the syscall rewrote the whole app context */
+    bool keep_caps;                   /* PR_SET_KEEPCAPS */
     struct pal_context start_context; /* a new thread's first app registers */
     uint64_t start_fs_base;
     struct libos_thread *next; /* in the thread list */

@@ -245,6 +245,9 @@ long pal_host_pgid(int pid);
 long pal_host_sid(int pid);
 /* Sends sig to another host process (kill(2) semantics for pid). */
 long pal_host_kill(int pid, int sig);
+/* Process groups and sessions are the host's: the app's pids are host pids. */
+long pal_host_setpgid(int pid, int pgid);
+long pal_host_setsid(void);
 long pal_host_ids(unsigned ids[6]); /* ruid, euid, suid, rgid, egid, sgid */
 long pal_host_getgroups(int n, unsigned *groups);
 long pal_host_uname(void *utsname);

@@ -268,6 +268,7 @@ static void replace_image(struct exec_target *t, const char *filename,
     struct libos_thread *self = libos_current_thread();
     self->clear_child_tid = NULL;
     self->robust_list = NULL;
+    self->keep_caps = false;
     str_copy(self->name, base_name(filename), sizeof(self->name));
     loader_start_image(&t->img, t->exe_path, filename, (int)argv->n, argv->v, envp->v);
     pal_set_fs_base(0);

@@ -41,6 +41,14 @@ SYSCALL(getsid, SUPPORT_FULL) {
     return pal_host_sid(ARG_INT(0));
 }
 
+SYSCALL(setpgid, SUPPORT_FULL) {
+    return pal_host_setpgid(ARG_INT(0), ARG_INT(1));
+}
+
+SYSCALL(setsid, SUPPORT_FULL) {
+    return pal_host_setsid();
+}
+
 SYSCALL(set_tid_address, SUPPORT_FULL) {
     libos_set_clear_child_tid(ARG_PTR(int *, 0));
     return libos_current_tid();
@@ -132,6 +140,9 @@ SYSCALL(prctl, SUPPORT_PARTIAL) {
         return 0;
     case PR_SET_VMA:
         return -EINVAL; /* anonymous VMA names are not kept */
+    case PR_GET_KEEPCAPS:
+    case PR_SET_KEEPCAPS:
+        return libos_keepcaps_prctl(ARG_INT(0), ARG_ULONG(1));
     case PR_CAPBSET_READ:
         return ARG_ULONG(1) <= 40 ? 1 : -EINVAL;
     default:

@@ -73,6 +73,14 @@ long pal_host_sid(int pid) {
     return host_syscall1(__NR_getsid, pid);
 }
 
+long pal_host_setpgid(int pid, int pgid) {
+    return host_syscall2(__NR_setpgid, pid, pgid);
+}
+
+long pal_host_setsid(void) {
+    return host_syscall0(__NR_setsid);
+}
+
 long pal_host_kill(int pid, int sig) {
     return host_syscall2(__NR_kill, pid, sig);
 }
