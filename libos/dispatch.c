@@ -3,6 +3,7 @@
 #include "libos/syscall.h"
 #include "libos/libos.h"
 #include "libos/thread.h"
+#include "libos/signal.h"
 #include "pal/pal.h"
 #include "common/log.h"
 #include "common/string.h"
@@ -79,14 +80,16 @@ void libos_handle_syscall(void) {
         ctx->rcx = ctx->rip;
         ctx->r11 = ctx->rflags;
     }
-    libos_before_return_to_app();
+    libos_before_return_to_app(result == -EINTR ? nr : -1);
 }
 
-void libos_before_return_to_app(void) {
+void libos_before_return_to_app(long interrupted_nr) {
     libos_thread_check_stop();
+    libos_signals_deliver(interrupted_nr);
 }
 
-/* Called by libos_interrupt_entry for a thread that pal_thread_interrupt caught in app code. */
+/* Called by libos_interrupt_entry for a thread interrupted in app code (a signal for it,
+ * a fault, or a request from another thread). */
 void libos_handle_interrupt(void) {
-    libos_before_return_to_app();
+    libos_before_return_to_app(-1);
 }

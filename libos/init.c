@@ -2,6 +2,8 @@
 #include "libos/libos.h"
 #include "libos/memory.h"
 #include "libos/thread.h"
+#include "libos/signal.h"
+#include "common/string.h"
 #include "loader/loader.h"
 #include "common/alloc.h"
 #include "common/log.h"
@@ -18,11 +20,15 @@ static void heap_unmap(void *addr, size_t len) {
     libos_mem_unmap_runtime(addr, len);
 }
 
-static void app_fault(int sig, int code, uint64_t addr, const struct pal_context *ctx) {
-    /* App signal delivery is not there yet: the process ends as the signal would. */
-    log_debug("app fault: signal %d code %d addr %#lx rip %#lx", sig, code, (unsigned long)addr,
-              (unsigned long)ctx->rip);
-    libos_die_of_signal(sig);
+/* A fault in app code: queued for the faulting thread, which then enters the LibOS and
+ * gets it on its way back (its handler, or the default action). */
+static bool app_fault(const void *siginfo, const struct pal_context *ctx) {
+    siginfo_t info;
+    memcpy(&info, siginfo, sizeof(info));
+    log_debug("app fault: signal %d code %d addr %#lx rip %#lx", info.si_signo, info.si_code,
+              (unsigned long)info.si_addr, (unsigned long)ctx->rip);
+    libos_signal_force(&info);
+    return true;
 }
 
 static void yield_to_host(void) {
@@ -34,6 +40,7 @@ __attribute__((noreturn)) void libos_start(const struct pal_host_info *info) {
     static const struct pal_upcalls upcalls = {
         .syscall_entry = libos_syscall_entry,
         .app_fault = app_fault,
+        .host_signal = libos_host_signal,
         .interrupt_entry = libos_interrupt_entry,
         .resume_start = (uintptr_t)libos_return_to_app,
         .resume_end = (uintptr_t)libos_return_to_app_end,
@@ -45,6 +52,7 @@ __attribute__((noreturn)) void libos_start(const struct pal_host_info *info) {
     libos_memory_init();
     alloc_init(&source);
     loader_main(info->argc, info->argv, info->envp);
+    pal_signals_enable();
     long r = pal_catch_enable(g_libos_config.catch_kind);
     if (r < 0) {
         log_error("cannot enable the kernel syscall catch (%s, error %ld); this host kernel needs "

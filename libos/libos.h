@@ -54,7 +54,7 @@ void libos_print_stats(void);
 
 /* Signal actions: locked across fork; execve resets handled signals to SIG_DFL. */
 void libos_signals_fork_lock(void);
-void libos_signals_fork_unlock(void);
+void libos_signals_fork_unlock(bool child);
 void libos_signals_exec_reset(void);
 
 /* PR_GET_KEEPCAPS and PR_SET_KEEPCAPS (libos/sys/identity.c). */
@@ -66,6 +66,6 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
 void libos_vfork_release(void);
 /* Called on every way back to app code (after a syscall, after an interrupt): acts on what
  * other threads asked of this one (today: to end, while another thread runs execve). */
-void libos_before_return_to_app(void);
+void libos_before_return_to_app(long interrupted_nr);
 
 #endif

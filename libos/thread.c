@@ -46,9 +46,32 @@ void libos_threads_init(void) {
     static struct libos_thread main_thread;
     struct pal_tcb *tcb = pal_tcb();
     main_thread.tid = tcb->host_tid;
+    main_thread.altstack_flags = 2 /* SS_DISABLE */;
     main_thread.tcb = tcb;
     tcb->libos_thread = &main_thread;
     thread_list_add(&main_thread);
+}
+
+void libos_threads_lock(void) {
+    spin_lock(&g_threads_lock);
+}
+
+void libos_threads_unlock(void) {
+    spin_unlock(&g_threads_lock);
+}
+
+struct libos_thread *libos_threads_first(void) {
+    return g_threads;
+}
+
+struct libos_thread *libos_thread_find(int tid) {
+    struct libos_thread *found = NULL;
+    spin_lock(&g_threads_lock);
+    for (struct libos_thread *t = g_threads; t; t = t->next)
+        if (t->tid == tid)
+            found = t;
+    spin_unlock(&g_threads_lock);
+    return found;
 }
 
 bool libos_thread_exists(int tid) {
@@ -126,8 +149,12 @@ bool libos_threads_stop_others(void) {
             unsigned n = 0;
             spin_lock(&g_threads_lock);
             for (struct libos_thread *t = g_threads; t && n < MAX_BATCH; t = t->next)
-                if (t->tid != self && t->tid > 0)
+                if (t->tid != self && t->tid > 0) {
+                    t->stop_requested = true;
+                    if (t->tcb)
+                        t->tcb->signal_pending = 1;
                     tids[n++] = t->tid;
+                }
             spin_unlock(&g_threads_lock);
             for (unsigned i = 0; i < n; i++)
                 pal_thread_interrupt(tids[i]);
@@ -184,6 +211,7 @@ long libos_thread_spawn(const struct pal_context *ctx, uint64_t fs_base, int *pa
     t->start_fs_base = fs_base;
     t->signal_mask = parent->signal_mask;
     t->keep_caps = parent->keep_caps;
+    t->altstack_flags = 2 /* SS_DISABLE: a new thread has no alternate stack */;
     t->clear_child_tid = clear_tid;
     memcpy(t->name, parent->name, sizeof(t->name));
     thread_list_add(t);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "pal/pal.h"
+#include "libos/signal.h"
 
 struct libos_thread {
     int tid; /* the host tid: also what gettid returns */
@@ -14,9 +15,17 @@ struct libos_thread {
     int *clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
     void *robust_list;
     uint64_t signal_mask;
+    struct sigpending sig_pending; /* signals sent to this thread (tgkill, faults) */
+    uint64_t saved_mask;           /* rt_sigsuspend's mask to restore after the handler */
+    bool saved_mask_valid;
+    void *altstack_sp; /* sigaltstack */
+    size_t altstack_size;
+    int altstack_flags;          /* SS_DISABLE or SS_AUTODISARM */
+    volatile bool stop_requested; /* another thread's execve asks this one to end */
     char name[16];
     volatile uint32_t event;          /* futex waits sleep on this word (pal_event_wait) */
     volatile uint32_t start_gate;     /* a new thread waits here until its parent is done */
+    volatile uint32_t signal_wait;    /* stays 0: sigsuspend sleeps on it until kicked */
     bool context_replaced;            /* the syscall rewrote the whole app context */
     bool keep_caps;                   /* PR_SET_KEEPCAPS */
     struct pal_context start_context; /* a new thread's first app registers */
@@ -29,6 +38,12 @@ struct libos_thread *libos_current_thread(void);
 void libos_threads_init(void);
 /* Looks a live thread up by tid (the caller must not keep the pointer past its exit). */
 bool libos_thread_exists(int tid);
+/* Finds a live thread by tid; the pointer stays valid (thread state is never freed). */
+struct libos_thread *libos_thread_find(int tid);
+/* Walking the thread list: first/next under libos_threads_lock. */
+void libos_threads_lock(void);
+void libos_threads_unlock(void);
+struct libos_thread *libos_threads_first(void);
 unsigned libos_thread_count(void);
 unsigned libos_thread_peak(void);
 

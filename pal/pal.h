@@ -35,6 +35,10 @@ struct pal_tcb {
     uint64_t scratch;       /* %gs:24, one register spill for entry stubs */
     struct pal_context app; /* %gs:32, app registers saved at entry */
     uint64_t host_calls;    /* %gs:192, host syscalls made by this thread */
+    /* %gs:200: nonzero while the LibOS has something for this thread to act on (an app
+     * signal to deliver, a request to end). A blocking host call does not start while it is
+     * set, and one in progress is interrupted: see pal_thread_interrupt. */
+    volatile uint64_t signal_pending;
     void *libos_thread;     /* the LibOS's per-thread state */
     int host_tid;
     void *host_altstack; /* host signal stack base and size */
@@ -54,9 +58,12 @@ struct pal_tcb {
 #define PAL_TCB_SCRATCH 24
 #define PAL_TCB_APP 32
 #define PAL_TCB_HOST_CALLS 192
+#define PAL_TCB_SIGNAL_PENDING 200
 
 _Static_assert(__builtin_offsetof(struct pal_tcb, host_calls) == PAL_TCB_HOST_CALLS,
                "entry stubs hard-code the control block layout");
+_Static_assert(__builtin_offsetof(struct pal_tcb, signal_pending) == PAL_TCB_SIGNAL_PENDING,
+               "the blocking gate hard-codes the control block layout");
 
 static inline struct pal_tcb *pal_tcb(void) {
     struct pal_tcb *t;
@@ -87,9 +94,14 @@ struct pal_host_info {
  * saved in pal_tcb()->app and the LibOS stack active. */
 struct pal_upcalls {
     void (*syscall_entry)(void); /* assembly stub; never returns to the PAL */
-    /* A hardware fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) in app code. Returning
-     * means the LibOS did not take it, and the process ends as the signal would. */
-    void (*app_fault)(int sig, int code, uint64_t addr, const struct pal_context *ctx);
+    /* A hardware fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) in app code, in host
+     * signal context. True: the LibOS queued it, and the thread enters the LibOS through
+     * interrupt_entry with ctx as its app registers; false: the process ends as the signal
+     * would. */
+    bool (*app_fault)(const void *siginfo, const struct pal_context *ctx);
+    /* A host signal reached the process (any thread, in host signal context: the LibOS
+     * may only record it, without locks). False means the app ignores it. */
+    bool (*host_signal)(int sig, const void *siginfo);
     /* Where a thread interrupted in app code (pal_thread_interrupt) enters the LibOS, with
      * its registers saved in pal_tcb()->app and the LibOS stack active; never returns. */
     void (*interrupt_entry)(void);
@@ -107,6 +119,9 @@ enum pal_catch_kind { PAL_CATCH_SUD, PAL_CATCH_SECCOMP };
 /* Arms the kernel-level catch: from now on every syscall instruction outside the PAL gate
  * traps into the LibOS syscall entry. */
 long pal_catch_enable(enum pal_catch_kind kind);
+/* Takes every host signal the app may receive (from outside, from host timers) into the
+ * LibOS through the host_signal upcall; called once the LibOS is ready. */
+void pal_signals_enable(void);
 
 /* ---- Threads and events ------------------------------------------------------------ */
 
@@ -247,6 +262,15 @@ long pal_host_sid(int pid);
 long pal_host_kill(int pid, int sig);
 /* Process groups and sessions are the host's: the app's pids are host pids. */
 long pal_host_setpgid(int pid, int pgid);
+long pal_host_uid(void);
+long pal_host_tgkill(int tgid, int tid, int sig);
+long pal_host_sigqueueinfo(int pid, int sig, const void *siginfo);
+/* The host's interval timers and POSIX timers (alarm, setitimer, getitimer, timer_*):
+ * their signals come back as host signals. nr is the host syscall number. */
+long pal_host_timer_call(long nr, long a, long b, long c, long d);
+/* Debug switch for the lost-signal stress test: blocking calls no longer check for a
+ * pending signal before they start, reopening the window the gate closes. */
+void pal_set_unsafe_gate(bool unsafe);
 long pal_host_setsid(void);
 long pal_host_ids(unsigned ids[6]); /* ruid, euid, suid, rgid, egid, sgid */
 long pal_host_getgroups(int n, unsigned *groups);
@@ -260,10 +284,7 @@ long pal_sched_getaffinity(void *mask, size_t size);
 
 /* ---- Host signal dispositions ------------------------------------------------------ */
 
-/* Makes the host ignore sig (ignore = true) or take its default action, for signals the PAL
- * does not own; the LibOS mirrors the app's SIG_IGN/SIG_DFL so that, e.g., an ignored
- * SIGPIPE turns into EPIPE as natively. Returns -EINVAL for signals the PAL owns. */
-long pal_host_signal_ignore(int sig, bool ignore);
+
 
 /* ---- Segment bases ------------------------------------------------------------------ */
 
@@ -280,6 +301,7 @@ struct pal_stats {
     uint64_t host_calls;
     uint64_t mem_calls;
     uint64_t caught_syscalls; /* kernel-catch entries */
+    uint64_t host_signals;    /* host signals taken in (not the catch's, not faults) */
 };
 const struct pal_stats *pal_stats(void);
 

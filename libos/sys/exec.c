@@ -9,6 +9,7 @@
 #include "libos/thread.h"
 #include "libos/memory.h"
 #include "libos/fd.h"
+#include "libos/signal.h"
 #include "libos/uaccess.h"
 #include "libos/fs/vfs.h"
 #include "loader/loader.h"
@@ -227,22 +228,6 @@ static long find_target(int dirfd, const char *path, int at_flags, const char *f
     return r;
 }
 
-/* Puts the FPU, SSE and AVX state in its initial state, as a new program finds it. */
-static void reset_vector_state(void) {
-    static uint8_t area[4096] __attribute__((aligned(64)));
-    unsigned a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-    if (c & (1u << 27)) { /* OSXSAVE: XRSTOR with an empty header loads every init state */
-        memset(area, 0, sizeof(area));
-        uint32_t mxcsr = 0x1f80;
-        memcpy(area + 24, &mxcsr, sizeof(mxcsr));
-        __asm__ volatile("xrstor %0" : : "m"(area), "a"(~0u), "d"(~0u) : "memory");
-    } else {
-        uint32_t mxcsr = 0x1f80;
-        __asm__ volatile("fninit\n\tldmxcsr %0" : : "m"(mxcsr));
-    }
-}
-
 static const char *base_name(const char *path) {
     const char *b = path;
     for (const char *s = path; *s; s++)
@@ -272,7 +257,7 @@ static void replace_image(struct exec_target *t, const char *filename,
     str_copy(self->name, base_name(filename), sizeof(self->name));
     loader_start_image(&t->img, t->exe_path, filename, (int)argv->n, argv->v, envp->v);
     pal_set_fs_base(0);
-    reset_vector_state();
+    libos_fpu_reset();
     libos_vfork_release();
     libos_mark_context_replaced();
 }

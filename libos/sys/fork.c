@@ -62,7 +62,7 @@ static void unlock_after_copy(bool child) {
     fd_fork_unlock();
     fs_fork_unlock();
     libos_threads_fork_unlock(child);
-    libos_signals_fork_unlock();
+    libos_signals_fork_unlock(child);
 }
 
 static void warn_once(const char *what, uint64_t flags) {

@@ -1,33 +1,23 @@
-/* Signal bookkeeping: the process's actions and the thread's mask, kept as Linux keeps them
- * so programs that install handlers and masks run. Delivery to app handlers is not there
- * yet (the signals work); SIG_IGN and SIG_DFL are mirrored to the host so that ignoring
- * SIGPIPE, for instance, gives EPIPE as natively. */
+/* The signal syscalls: actions, masks, the alternate stack, sending (kill, tgkill,
+ * sigqueue), waiting (sigsuspend, pause, sigtimedwait) and rt_sigreturn. Delivery is in
+ * libos/signal.c. Timers that raise signals (alarm, setitimer, POSIX timers) are the host's:
+ * their signals reach the process as host signals and are delivered like any other. */
 #include "libos/syscall.h"
 #include "libos/uaccess.h"
 #include "libos/libos.h"
 #include "libos/thread.h"
-#include "common/log.h"
-#include "common/spinlock.h"
+#include "libos/signal.h"
 #include "common/string.h"
 #include "pal/pal.h"
 #include <linux/signal.h>
+#include <linux/time_types.h>
 
-#define NSIG_LINUX 64
-
-struct kernel_sigaction {
-    void *handler;
-    unsigned long flags;
-    void *restorer;
-    uint64_t mask;
-};
-
-static struct kernel_sigaction g_actions[NSIG_LINUX + 1];
-static spinlock_t g_lock = SPINLOCK_INIT;
-
-#define SIGBIT(sig) (1ULL << ((sig)-1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define SA_KNOWN                                                                                   \
+    (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER |             \
+     SA_RESETHAND | SA_RESTORER | 0x00000400 /* SA_UNSUPPORTED */ | 0x00000800 /* SA_EXPOSE */)
 
-SYSCALL(rt_sigaction, SUPPORT_PARTIAL) {
+SYSCALL(rt_sigaction, SUPPORT_FULL) {
     int sig = ARG_INT(0);
     const struct kernel_sigaction *act = ARG_PTR(const struct kernel_sigaction *, 1);
     struct kernel_sigaction *old = ARG_PTR(struct kernel_sigaction *, 2);
@@ -41,49 +31,21 @@ SYSCALL(rt_sigaction, SUPPORT_PARTIAL) {
         return -EFAULT;
     if (act && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
-    struct kernel_sigaction copy;
+    struct kernel_sigaction copy, prev;
     if (act)
         memcpy(&copy, act, sizeof(copy));
-    spin_lock(&g_lock);
-    if (old)
-        memcpy(old, &g_actions[sig], sizeof(*old));
+    libos_sigaction_get(sig, &prev);
     if (act) {
-        copy.mask &= ~UNBLOCKABLE;
-        g_actions[sig] = copy;
+        /* Linux clears the flag bits it does not know (SA_UNSUPPORTED probing). */
+        copy.flags &= SA_KNOWN & ~0x00000400UL;
+        libos_sigaction_set(sig, &copy);
     }
-    spin_unlock(&g_lock);
-    if (act && (copy.handler == SIG_IGN || copy.handler == SIG_DFL))
-        pal_host_signal_ignore(sig, copy.handler == SIG_IGN);
-    else if (act && sig == SIGPIPE)
-        /* Until handlers are delivered, an app that handles SIGPIPE (the Go runtime does)
-         * gets what its handler would make of a broken pipe: EPIPE, not a host kill. */
-        pal_host_signal_ignore(sig, true);
+    if (old)
+        memcpy(old, &prev, sizeof(prev));
     return 0;
 }
 
-void libos_signals_fork_lock(void) {
-    spin_lock(&g_lock);
-}
-
-void libos_signals_fork_unlock(void) {
-    spin_unlock(&g_lock);
-}
-
-void libos_signals_exec_reset(void) {
-    /* execve keeps ignored signals ignored and resets handled ones to the default. */
-    for (int sig = 1; sig <= NSIG_LINUX; sig++) {
-        spin_lock(&g_lock);
-        void *handler = g_actions[sig].handler;
-        bool handled = handler != SIG_IGN && handler != SIG_DFL;
-        if (handled)
-            memset(&g_actions[sig], 0, sizeof(g_actions[sig]));
-        spin_unlock(&g_lock);
-        if (handled)
-            pal_host_signal_ignore(sig, false);
-    }
-}
-
-SYSCALL(rt_sigprocmask, SUPPORT_PARTIAL) {
+SYSCALL(rt_sigprocmask, SUPPORT_FULL) {
     int how = ARG_INT(0);
     const uint64_t *set = ARG_PTR(const uint64_t *, 1);
     uint64_t *old = ARG_PTR(uint64_t *, 2);
@@ -93,124 +55,336 @@ SYSCALL(rt_sigprocmask, SUPPORT_PARTIAL) {
         return -EFAULT;
     if (old && !UACCESS_WRITE(old, sizeof(*old)))
         return -EFAULT;
-    uint64_t *mask = &libos_current_thread()->signal_mask;
-    uint64_t prev = *mask;
+    struct libos_thread *self = libos_current_thread();
+    uint64_t prev = self->signal_mask;
     if (set) {
-        uint64_t s = *set;
+        uint64_t s = *set, next;
         switch (how) {
         case SIG_BLOCK:
-            *mask |= s;
+            next = prev | s;
             break;
         case SIG_UNBLOCK:
-            *mask &= ~s;
+            next = prev & ~s;
             break;
         case SIG_SETMASK:
-            *mask = s;
+            next = s;
             break;
         default:
             return -EINVAL;
         }
-        *mask &= ~UNBLOCKABLE;
+        self->signal_mask = next & ~UNBLOCKABLE;
+        libos_signals_update_pending();
     }
     if (old)
         *old = prev;
     return 0;
 }
 
-SYSCALL(sigaltstack, SUPPORT_PARTIAL) {
-    /* Kept for the app; used once app handlers are delivered. */
-    static struct {
-        void *sp;
-        int flags;
-        size_t size;
-    } g_altstack = {NULL, 2 /* SS_DISABLE */, 0};
-    const void *ss = ARG_PTR(const void *, 0);
-    void *old = ARG_PTR(void *, 1);
-    if (ss && !UACCESS_READ(ss, sizeof(g_altstack)))
+SYSCALL(rt_sigpending, SUPPORT_FULL) {
+    uint64_t *set = ARG_PTR(uint64_t *, 0);
+    if (ARG_ULONG(1) > 8)
+        return -EINVAL;
+    if (!UACCESS_WRITE(set, ARG_ULONG(1)))
         return -EFAULT;
-    if (old && !UACCESS_WRITE(old, sizeof(g_altstack)))
+    uint64_t pending = libos_signals_pending() & libos_current_thread()->signal_mask;
+    memcpy(set, &pending, ARG_ULONG(1));
+    return 0;
+}
+
+struct user_stack {
+    void *ss_sp;
+    int ss_flags;
+    size_t ss_size;
+};
+
+SYSCALL(sigaltstack, SUPPORT_FULL) {
+    const struct user_stack *ss = ARG_PTR(const struct user_stack *, 0);
+    struct user_stack *old = ARG_PTR(struct user_stack *, 1);
+    if (ss && !UACCESS_READ(ss, sizeof(*ss)))
         return -EFAULT;
-    typeof(g_altstack) next;
+    if (old && !UACCESS_WRITE(old, sizeof(*old)))
+        return -EFAULT;
+    struct libos_thread *self = libos_current_thread();
+    uint64_t sp = pal_tcb()->app.rsp;
+    struct user_stack prev = {self->altstack_sp, libos_altstack_flags(self, sp),
+                              self->altstack_size};
     if (ss) {
+        struct user_stack next;
         memcpy(&next, ss, sizeof(next));
-        if ((unsigned)next.flags & ~(2u | (1u << 31)))
+        int mode = next.ss_flags & ~SS_AUTODISARM;
+        if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
             return -EINVAL;
-        if (!(next.flags & 2) && next.size < 2048)
-            return -ENOMEM;
+        if (prev.ss_flags & SS_ONSTACK)
+            return -EPERM; /* not while running on it */
+        if (mode == SS_DISABLE) {
+            self->altstack_sp = NULL;
+            self->altstack_size = 0;
+            self->altstack_flags = SS_DISABLE;
+        } else {
+            if (next.ss_size < 2048 /* MINSIGSTKSZ */)
+                return -ENOMEM;
+            self->altstack_sp = next.ss_sp;
+            self->altstack_size = next.ss_size;
+            self->altstack_flags = next.ss_flags & SS_AUTODISARM;
+        }
     }
-    if (old)
-        memcpy(old, &g_altstack, sizeof(g_altstack));
-    if (ss)
-        g_altstack = next;
-    return 0;
-}
-
-/* Default action of each signal when its disposition is SIG_DFL: true = ends the process. */
-static bool default_terminates(int sig) {
-    switch (sig) {
-    case SIGCHLD:
-    case SIGCONT:
-    case SIGURG:
-    case SIGWINCH:
-        return false;
-    case SIGSTOP:
-    case SIGTSTP:
-    case SIGTTIN:
-    case SIGTTOU:
-        return false; /* stops; job control is the host's, not modelled */
-    default:
-        return true;
-    }
-}
-
-/* A signal sent to this process or one of its threads. Until app handlers are delivered
- * (the signals work), a signal whose action is to end the process ends it, an ignored one
- * is dropped, and one with a handler is dropped with a warning. */
-static long send_to_self(int sig) {
-    if (sig == 0)
-        return 0;
-    spin_lock(&g_lock);
-    void *handler = g_actions[sig].handler;
-    spin_unlock(&g_lock);
-    if (handler == SIG_IGN)
-        return 0;
-    if (handler == SIG_DFL) {
-        if (default_terminates(sig))
-            libos_die_of_signal(sig);
-        return 0;
-    }
-    static bool warned[NSIG_LINUX + 1];
-    if (!warned[sig]) {
-        warned[sig] = true;
-        log_debug("signal %d has a handler; delivery to app handlers is not supported yet", sig);
+    if (old) {
+        if (prev.ss_flags & SS_DISABLE)
+            prev.ss_sp = NULL, prev.ss_size = 0;
+        memcpy(old, &prev, sizeof(prev));
     }
     return 0;
 }
 
-SYSCALL(tgkill, SUPPORT_PARTIAL) {
-    int tgid = ARG_INT(0), tid = ARG_INT(1), sig = ARG_INT(2);
-    if (tgid <= 0 || tid <= 0 || sig < 0 || sig > NSIG_LINUX)
-        return -EINVAL;
-    if (tgid != libos_pid() || !libos_thread_exists(tid))
-        return -ESRCH;
-    return send_to_self(sig);
+SYSCALL(rt_sigreturn, SUPPORT_FULL) {
+    return libos_sigreturn();
 }
 
-SYSCALL(tkill, SUPPORT_PARTIAL) {
-    int tid = ARG_INT(0), sig = ARG_INT(1);
-    if (tid <= 0 || sig < 0 || sig > NSIG_LINUX)
-        return -EINVAL;
-    if (!libos_thread_exists(tid))
-        return -ESRCH;
-    return send_to_self(sig);
+/* ---- Sending ----------------------------------------------------------------------------- */
+
+static void fill_user_info(siginfo_t *info, int sig, int code) {
+    memset(info, 0, sizeof(*info));
+    info->si_signo = sig;
+    info->si_code = code;
+    info->si_pid = (int)libos_pid();
+    info->si_uid = (unsigned)pal_host_uid();
 }
 
-SYSCALL(kill, SUPPORT_PARTIAL) {
+/* Sends to this process (t == NULL) or one of its threads. Signal 0 only checks. */
+static long send_local(struct libos_thread *t, const siginfo_t *info) {
+    if (!info->si_signo)
+        return 0;
+    return libos_signal_post(t, info);
+}
+
+SYSCALL(kill, SUPPORT_FULL) {
     int pid = ARG_INT(0), sig = ARG_INT(1);
     if (sig < 0 || sig > NSIG_LINUX)
         return -EINVAL;
-    if (pid == libos_pid() || pid == 0)
-        return send_to_self(sig);
-    /* Other processes are the host's. */
+    if (pid == libos_pid()) {
+        siginfo_t info;
+        fill_user_info(&info, sig, SI_USER);
+        return send_local(NULL, &info);
+    }
+    /* Other processes, groups and -1 are the host's (and include this process, whose
+     * host signal handler then takes the signal in). */
     return pal_host_kill(pid, sig);
+}
+
+static long send_to_thread(int tgid, int tid, siginfo_t *info) {
+    if (tid <= 0 || (tgid != -1 && tgid <= 0) || info->si_signo < 0 ||
+        info->si_signo > NSIG_LINUX)
+        return -EINVAL;
+    if (tgid != -1 && tgid != libos_pid())
+        return pal_host_tgkill(tgid, tid, info->si_signo);
+    struct libos_thread *t = libos_thread_find(tid);
+    if (!t)
+        return tgid == -1 ? pal_host_tgkill(-1, tid, info->si_signo) : -ESRCH;
+    return send_local(t, info);
+}
+
+SYSCALL(tgkill, SUPPORT_FULL) {
+    siginfo_t info;
+    fill_user_info(&info, ARG_INT(2), SI_TKILL);
+    if (ARG_INT(0) <= 0)
+        return -EINVAL;
+    return send_to_thread(ARG_INT(0), ARG_INT(1), &info);
+}
+
+SYSCALL(tkill, SUPPORT_FULL) {
+    siginfo_t info;
+    fill_user_info(&info, ARG_INT(1), SI_TKILL);
+    return send_to_thread(-1, ARG_INT(0), &info);
+}
+
+/* sigqueue: the app supplies the siginfo; it may not pretend to be the kernel. */
+static long user_siginfo(const siginfo_t *uinfo, int sig, siginfo_t *info) {
+    if (!UACCESS_READ(uinfo, sizeof(*uinfo)))
+        return -EFAULT;
+    memcpy(info, uinfo, sizeof(*info));
+    if ((info->si_code >= 0 || info->si_code == SI_TKILL) && libos_pid() != info->si_pid)
+        return -EPERM;
+    info->si_signo = sig;
+    return 0;
+}
+
+SYSCALL(rt_sigqueueinfo, SUPPORT_FULL) {
+    int pid = ARG_INT(0), sig = ARG_INT(1);
+    if (sig < 0 || sig > NSIG_LINUX)
+        return -EINVAL;
+    siginfo_t info;
+    long r = user_siginfo(ARG_PTR(const siginfo_t *, 2), sig, &info);
+    if (r < 0)
+        return r;
+    if (pid != libos_pid())
+        return pal_host_sigqueueinfo(pid, sig, &info);
+    return send_local(NULL, &info);
+}
+
+SYSCALL(rt_tgsigqueueinfo, SUPPORT_FULL) {
+    int tgid = ARG_INT(0), tid = ARG_INT(1), sig = ARG_INT(2);
+    siginfo_t info;
+    long r = user_siginfo(ARG_PTR(const siginfo_t *, 3), sig, &info);
+    if (r < 0)
+        return r;
+    if (tgid <= 0)
+        return -EINVAL;
+    return send_to_thread(tgid, tid, &info);
+}
+
+/* ---- Waiting ----------------------------------------------------------------------------- */
+
+/* Sleeps until a signal the mask lets through would run a handler or end the process. */
+static long wait_with_mask(uint64_t mask) {
+    struct libos_thread *self = libos_current_thread();
+    self->saved_mask = self->signal_mask;
+    self->saved_mask_valid = true;
+    self->signal_mask = mask & ~UNBLOCKABLE;
+    libos_signals_update_pending();
+    while (!libos_signal_deliverable(self->signal_mask)) {
+        long r = pal_event_wait(&self->signal_wait, 0, NULL);
+        (void)r; /* woken by a kick (EINTR) or spuriously: look again */
+        libos_thread_check_stop();
+    }
+    /* The handler runs with the mask of this call; its frame restores the saved one. */
+    return -EINTR;
+}
+
+SYSCALL(rt_sigsuspend, SUPPORT_FULL) {
+    const uint64_t *set = ARG_PTR(const uint64_t *, 0);
+    if (ARG_ULONG(1) != 8)
+        return -EINVAL;
+    if (!UACCESS_READ(set, sizeof(*set)))
+        return -EFAULT;
+    return wait_with_mask(*set);
+}
+
+SYSCALL(pause, SUPPORT_FULL) {
+    return wait_with_mask(libos_current_thread()->signal_mask);
+}
+
+SYSCALL(rt_sigtimedwait, SUPPORT_FULL) {
+    const uint64_t *set = ARG_PTR(const uint64_t *, 0);
+    siginfo_t *uinfo = ARG_PTR(siginfo_t *, 1);
+    const struct __kernel_timespec *uts = ARG_PTR(const struct __kernel_timespec *, 2);
+    if (ARG_ULONG(3) != 8)
+        return -EINVAL;
+    if (!UACCESS_READ(set, sizeof(*set)) || (uinfo && !UACCESS_WRITE(uinfo, sizeof(*uinfo))) ||
+        (uts && !UACCESS_READ(uts, sizeof(*uts))))
+        return -EFAULT;
+    struct __kernel_timespec deadline, *dl = NULL;
+    if (uts) {
+        if (uts->tv_nsec < 0 || uts->tv_nsec >= 1000000000 || uts->tv_sec < 0)
+            return -EINVAL;
+        pal_clock_gettime(1 /* CLOCK_MONOTONIC */, &deadline);
+        deadline.tv_sec += uts->tv_sec;
+        deadline.tv_nsec += uts->tv_nsec;
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000;
+        }
+        dl = &deadline;
+    }
+    uint64_t want = *set & ~UNBLOCKABLE;
+    struct libos_thread *self = libos_current_thread();
+    for (;;) {
+        siginfo_t info;
+        int sig = libos_signal_dequeue(want, &info);
+        if (sig) {
+            if (uinfo)
+                memcpy(uinfo, &info, sizeof(info));
+            return sig;
+        }
+        /* A signal outside the set that would run a handler interrupts the wait. */
+        if (libos_signal_deliverable(self->signal_mask | want))
+            return -EINTR;
+        /* Wait with the set unblocked, so that a sender wakes this thread. */
+        uint64_t mask = self->signal_mask;
+        self->signal_mask &= ~want;
+        libos_signals_update_pending();
+        long r = 0;
+        if (!pal_tcb()->signal_pending)
+            r = pal_event_wait(&self->signal_wait, 0, dl);
+        self->signal_mask = mask;
+        libos_signals_update_pending();
+        libos_thread_check_stop();
+        if (r == -ETIMEDOUT) {
+            if ((sig = libos_signal_dequeue(want, &info))) {
+                if (uinfo)
+                    memcpy(uinfo, &info, sizeof(info));
+                return sig;
+            }
+            return -EAGAIN;
+        }
+    }
+}
+
+/* ---- Timers: the host's ------------------------------------------------------------------- */
+
+SYSCALL(alarm, SUPPORT_FULL) {
+    return pal_host_timer_call(37 /* alarm */, ARG_LONG(0), 0, 0, 0);
+}
+
+SYSCALL(setitimer, SUPPORT_FULL) {
+    int which = ARG_INT(0);
+    if (which < 0 || which > 2)
+        return -EINVAL;
+    const void *value = ARG_PTR(const void *, 1);
+    void *old = ARG_PTR(void *, 2);
+    if ((value && !UACCESS_READ(value, 32)) || (old && !UACCESS_WRITE(old, 32)))
+        return -EFAULT;
+    return pal_host_timer_call(38 /* setitimer */, which, (long)value, (long)old, 0);
+}
+
+SYSCALL(getitimer, SUPPORT_FULL) {
+    int which = ARG_INT(0);
+    if (which < 0 || which > 2)
+        return -EINVAL;
+    void *value = ARG_PTR(void *, 1);
+    if (!UACCESS_WRITE(value, 32))
+        return -EFAULT;
+    return pal_host_timer_call(36 /* getitimer */, which, (long)value, 0, 0);
+}
+
+struct user_sigevent {
+    uint64_t value;
+    int signo;
+    int notify;
+    int tid;
+    int pad[11];
+};
+
+SYSCALL(timer_create, SUPPORT_FULL) {
+    int clock = ARG_INT(0);
+    const struct user_sigevent *sev = ARG_PTR(const struct user_sigevent *, 1);
+    int *id = ARG_PTR(int *, 2);
+    if ((sev && !UACCESS_READ(sev, sizeof(*sev))) || !UACCESS_WRITE(id, sizeof(*id)))
+        return -EFAULT;
+    if (sev && sev->notify == 4 /* SIGEV_THREAD_ID */ && !libos_thread_exists(sev->tid))
+        return -EINVAL;
+    return pal_host_timer_call(222 /* timer_create */, clock, (long)sev, (long)id, 0);
+}
+
+SYSCALL(timer_settime, SUPPORT_FULL) {
+    const void *value = ARG_PTR(const void *, 2);
+    void *old = ARG_PTR(void *, 3);
+    if (!UACCESS_READ(value, 32) || (old && !UACCESS_WRITE(old, 32)))
+        return -EFAULT;
+    return pal_host_timer_call(223 /* timer_settime */, ARG_INT(0), ARG_INT(1), (long)value,
+                               (long)old);
+}
+
+SYSCALL(timer_gettime, SUPPORT_FULL) {
+    void *value = ARG_PTR(void *, 1);
+    if (!UACCESS_WRITE(value, 32))
+        return -EFAULT;
+    return pal_host_timer_call(224 /* timer_gettime */, ARG_INT(0), (long)value, 0, 0);
+}
+
+SYSCALL(timer_getoverrun, SUPPORT_FULL) {
+    return pal_host_timer_call(225 /* timer_getoverrun */, ARG_INT(0), 0, 0, 0);
+}
+
+SYSCALL(timer_delete, SUPPORT_FULL) {
+    return pal_host_timer_call(226 /* timer_delete */, ARG_INT(0), 0, 0, 0);
 }

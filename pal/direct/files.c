@@ -83,11 +83,11 @@ long pal_mknod(const char *path, int mode, unsigned long dev) {
 /* ---- Handles ------------------------------------------------------------------------- */
 
 long pal_read(int h, void *buf, size_t n) {
-    return host_syscall3(__NR_read, h, buf, n);
+    return host_blocking_syscall(__NR_read, h, (long)buf, (long)n, 0, 0, 0);
 }
 
 long pal_write(int h, const void *buf, size_t n) {
-    return host_syscall3(__NR_write, h, buf, n);
+    return host_blocking_syscall(__NR_write, h, (long)buf, (long)n, 0, 0, 0);
 }
 
 long pal_pread(int h, void *buf, size_t n, uint64_t off) {
@@ -99,11 +99,11 @@ long pal_pwrite(int h, const void *buf, size_t n, uint64_t off) {
 }
 
 long pal_readv(int h, const struct iovec *iov, int cnt) {
-    return host_syscall3(__NR_readv, h, iov, cnt);
+    return host_blocking_syscall(__NR_readv, h, (long)iov, cnt, 0, 0, 0);
 }
 
 long pal_writev(int h, const struct iovec *iov, int cnt) {
-    return host_syscall3(__NR_writev, h, iov, cnt);
+    return host_blocking_syscall(__NR_writev, h, (long)iov, cnt, 0, 0, 0);
 }
 
 long pal_seek(int h, int64_t off, int whence) {
@@ -169,7 +169,7 @@ long pal_poll(struct pollfd *fds, unsigned n, int64_t timeout_ns) {
         ts.tv_nsec = timeout_ns % 1000000000;
         tsp = &ts;
     }
-    return host_syscall5(__NR_ppoll, fds, n, tsp, NULL, 8);
+    return host_blocking_syscall(__NR_ppoll, (long)fds, n, (long)tsp, 0, 8, 0);
 }
 
 long pal_fchown(int h, unsigned uid, unsigned gid) {
@@ -181,7 +181,7 @@ long pal_fstatfs(int h, void *statfs_buf) {
 }
 
 long pal_flock(int h, int operation) {
-    return host_syscall2(__NR_flock, h, operation);
+    return host_blocking_syscall(__NR_flock, h, operation, 0, 0, 0, 0);
 }
 
 long pal_sendfile(int out_h, int in_h, int64_t *off, size_t count) {

@@ -86,5 +86,39 @@ pal_gate_thread_exit:
     ud2
     .size pal_gate_thread_exit, . - pal_gate_thread_exit
 
+/* long host_blocking_syscall(long nr, long a1, ..., long a6): a host call that may wait.
+ * It does not start while %gs:200 (signal_pending) is set, and returns -EINTR instead. A
+ * host signal that lands between that check and the syscall instruction would find the
+ * flag already tested: the runtime's host signal handler moves such a thread to the -EINTR
+ * exit (pal_gate_blocking_window). A signal during the call interrupts it (no SA_RESTART);
+ * one after it finds rip past the call, and its result stands. */
+    .globl host_blocking_syscall, pal_gate_blocking_check, pal_gate_blocking_syscall
+    .globl pal_gate_blocking_eintr
+    .hidden host_blocking_syscall, pal_gate_blocking_check, pal_gate_blocking_syscall
+    .hidden pal_gate_blocking_eintr
+    .type host_blocking_syscall, @function
+host_blocking_syscall:
+    lock incq g_pal_host_calls(%rip)
+    incq %gs:192
+    mov %rdi, %rax
+    mov %rsi, %rdi
+    mov %rdx, %rsi
+    mov %rcx, %rdx
+    mov %r8, %r10
+    mov %r9, %r8
+    mov 8(%rsp), %r9
+    cmpb $0, g_pal_gate_unchecked(%rip)    /* debug switch: the unsafe gate */
+    jne pal_gate_blocking_syscall
+pal_gate_blocking_check:
+    cmpq $0, %gs:200
+    jne pal_gate_blocking_eintr
+pal_gate_blocking_syscall:
+    syscall
+    ret
+pal_gate_blocking_eintr:
+    mov $-4, %rax           /* -EINTR */
+    ret
+    .size host_blocking_syscall, . - host_blocking_syscall
+
 pal_gate_end:
     .section .note.GNU-stack, "", @progbits

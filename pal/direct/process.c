@@ -81,6 +81,36 @@ long pal_host_setsid(void) {
     return host_syscall0(__NR_setsid);
 }
 
+long pal_host_uid(void) {
+    return host_syscall0(__NR_getuid);
+}
+
+long pal_host_tgkill(int tgid, int tid, int sig) {
+    if (tgid == -1)
+        return host_syscall2(__NR_tkill, tid, sig);
+    return host_syscall3(__NR_tgkill, tgid, tid, sig);
+}
+
+long pal_host_sigqueueinfo(int pid, int sig, const void *siginfo) {
+    return host_syscall3(__NR_rt_sigqueueinfo, pid, sig, siginfo);
+}
+
+long pal_host_timer_call(long nr, long a, long b, long c, long d) {
+    switch (nr) {
+    case __NR_alarm:
+    case __NR_setitimer:
+    case __NR_getitimer:
+    case __NR_timer_create:
+    case __NR_timer_settime:
+    case __NR_timer_gettime:
+    case __NR_timer_getoverrun:
+    case __NR_timer_delete:
+        return host_syscall4(nr, a, b, c, d);
+    default:
+        return -38; /* ENOSYS */
+    }
+}
+
 long pal_host_kill(int pid, int sig) {
     return host_syscall2(__NR_kill, pid, sig);
 }

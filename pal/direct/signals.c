@@ -1,6 +1,10 @@
-/* Host signals that are not the syscall catch: hardware faults. A fault in runtime code is
- * a runtime bug and is reported with registers and a backtrace; a fault in app code is the
- * app's (until app signal delivery exists it ends the process as the signal would). */
+/* Host signals other than the syscall catch. A hardware fault in runtime code is a runtime
+ * bug, reported with registers and a backtrace; one in app code goes to the LibOS, which
+ * delivers it to the app. Every other host signal (from outside, from host timers, the
+ * runtime's own thread interrupt) is recorded by the LibOS without locks, and the thread
+ * it landed on is brought into the LibOS: from app code through the interrupt entry, out of
+ * the blocking gate's window to its -EINTR exit, or out of a blocking host call by the
+ * call's own EINTR (the handlers are installed without SA_RESTART). */
 #include "pal/direct/internal.h"
 #include "common/log.h"
 #include <linux/signal.h>
@@ -34,34 +38,16 @@ static void report_runtime_fault(int sig, siginfo_t *si, struct sigcontext *m) {
     }
 }
 
-static void fault_handler(int sig, siginfo_t *si, void *ucv) {
-    struct host_ucontext *uc = ucv;
-    struct pal_tcb *tcb = pal_tcb();
-    uint64_t rip = uc->uc_mcontext.rip;
-    bool in_runtime_image =
-        rip >= (uint64_t)g_pal_host_info.runtime_base &&
-        rip < (uint64_t)g_pal_host_info.runtime_base + g_pal_host_info.runtime_size;
-    if (tcb->in_runtime && in_runtime_image) {
-        report_runtime_fault(sig, si, &uc->uc_mcontext);
-        pal_process_exit(125);
-    }
-    if (g_pal_upcalls.app_fault) {
-        struct pal_context ctx;
-        pal_context_from_host(&ctx, &uc->uc_mcontext);
-        g_pal_upcalls.app_fault(sig, si->si_code, (uint64_t)si->si_addr, &ctx);
-    }
-    pal_process_die_of_signal(sig);
+char g_pal_gate_unchecked;
+
+void pal_set_unsafe_gate(bool unsafe) {
+    g_pal_gate_unchecked = unsafe;
 }
 
-/* pal_thread_interrupt's signal. Inside the runtime it only cuts a blocking host call
- * short (the handler is installed without SA_RESTART); in app code the thread is sent
- * into the LibOS the way the syscall catch sends it. */
-static void interrupt_handler(int sig, siginfo_t *si, void *ucv) {
-    struct host_ucontext *uc = ucv;
-    struct sigcontext *m = &uc->uc_mcontext;
-    struct pal_tcb *tcb = pal_tcb();
-    if (tcb->in_runtime || !g_pal_upcalls.interrupt_entry)
-        return;
+extern char pal_gate_blocking_check[], pal_gate_blocking_syscall[], pal_gate_blocking_eintr[];
+
+/* Points the interrupted app thread at the LibOS interrupt entry, its registers saved. */
+static void enter_libos(struct pal_tcb *tcb, struct sigcontext *m) {
     if (m->rip >= g_pal_upcalls.resume_start && m->rip < g_pal_upcalls.resume_end) {
         /* Still on the way out: the app's registers are all in tcb->app. */
     } else {
@@ -74,17 +60,63 @@ static void interrupt_handler(int sig, siginfo_t *si, void *ucv) {
     m->rsp = (uint64_t)tcb->libos_stack_top;
 }
 
+static void async_handler(int sig, siginfo_t *si, void *ucv) {
+    struct host_ucontext *uc = ucv;
+    struct sigcontext *m = &uc->uc_mcontext;
+    struct pal_tcb *tcb = pal_tcb();
+    __atomic_fetch_add(&g_pal_stats.host_signals, 1, __ATOMIC_RELAXED);
+    if (sig != PAL_HOST_SIG_INTERRUPT && g_pal_upcalls.host_signal &&
+        !g_pal_upcalls.host_signal(sig, si))
+        return; /* ignored by the app: nothing to interrupt */
+    if (tcb->in_runtime) {
+        if (!g_pal_gate_unchecked && tcb->signal_pending &&
+            m->rip >= (uint64_t)pal_gate_blocking_check &&
+            m->rip <= (uint64_t)pal_gate_blocking_syscall) {
+            m->rip = (uint64_t)pal_gate_blocking_eintr;
+        }
+        return;
+    }
+    if (g_pal_upcalls.interrupt_entry)
+        enter_libos(tcb, m);
+}
+
+static void fault_handler(int sig, siginfo_t *si, void *ucv) {
+    struct host_ucontext *uc = ucv;
+    struct pal_tcb *tcb = pal_tcb();
+    uint64_t rip = uc->uc_mcontext.rip;
+    bool in_runtime_image =
+        rip >= (uint64_t)g_pal_host_info.runtime_base &&
+        rip < (uint64_t)g_pal_host_info.runtime_base + g_pal_host_info.runtime_size;
+    if (tcb->in_runtime && in_runtime_image) {
+        report_runtime_fault(sig, si, &uc->uc_mcontext);
+        pal_process_exit(125);
+    }
+    if (tcb->in_runtime) {
+        /* Runtime code outside the image faulted (the host vDSO on the runtime's behalf). */
+        report_runtime_fault(sig, si, &uc->uc_mcontext);
+        pal_process_exit(125);
+    }
+    struct pal_context ctx;
+    pal_context_from_host(&ctx, &uc->uc_mcontext);
+    if (g_pal_upcalls.app_fault && g_pal_upcalls.app_fault(si, &ctx)) {
+        enter_libos(tcb, &uc->uc_mcontext);
+        return;
+    }
+    pal_process_die_of_signal(sig);
+}
+
 void pal_signals_init(void) {
-    pal_set_host_signal(PAL_HOST_SIG_INTERRUPT, interrupt_handler);
     static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
         pal_set_host_signal(faults[i], fault_handler);
+    pal_set_host_signal(PAL_HOST_SIG_INTERRUPT, async_handler);
 }
 
-long pal_host_signal_ignore(int sig, bool ignore) {
-    if (sig == SIGSYS || sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-        sig == SIGTRAP || sig == PAL_HOST_SIG_INTERRUPT || sig == SIGKILL || sig == SIGSTOP || sig < 1 || sig > 64)
-        return -22 /* EINVAL */;
-    struct host_sigaction sa = {.handler = ignore ? SIG_IGN : SIG_DFL};
-    return host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);
+void pal_signals_enable(void) {
+    for (int sig = 1; sig < PAL_HOST_SIG_INTERRUPT; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSYS || sig == SIGSEGV || sig == SIGBUS ||
+            sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
+            continue;
+        pal_set_host_signal(sig, async_handler);
+    }
 }

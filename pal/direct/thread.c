@@ -158,9 +158,8 @@ long pal_thread_interrupt(int tid) {
 long pal_event_wait(volatile uint32_t *word, uint32_t expected,
                     const struct __kernel_timespec *abs_timeout) {
     /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
-    long r = host_syscall6(__NR_futex, (long)word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected,
-                           (long)abs_timeout, 0, (long)FUTEX_BITSET_MATCH_ANY);
-    return r;
+    return host_blocking_syscall(__NR_futex, (long)word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG,
+                                 expected, (long)abs_timeout, 0, (long)FUTEX_BITSET_MATCH_ANY);
 }
 
 long pal_event_wake(volatile uint32_t *word, int count) {

@@ -70,7 +70,7 @@ long pal_clock_getres(int clock, struct __kernel_timespec *ts) {
 
 long pal_clock_nanosleep(int clock, int flags, const struct __kernel_timespec *req,
                          struct __kernel_timespec *rem) {
-    return host_syscall4(__NR_clock_nanosleep, clock, flags, req, rem);
+    return host_blocking_syscall(__NR_clock_nanosleep, clock, flags, (long)req, (long)rem, 0, 0);
 }
 
 long pal_random(void *buf, size_t n) {
