@@ -28,6 +28,7 @@ struct libos_thread {
     volatile uint32_t signal_wait;    /* stays 0: sigsuspend sleeps on it until kicked */
     bool context_replaced;            /* the syscall rewrote the whole app context */
     bool keep_caps;                   /* PR_SET_KEEPCAPS */
+    int pdeathsig;                    /* PR_SET_PDEATHSIG */
     struct pal_context start_context; /* a new thread's first app registers */
     uint64_t start_fs_base;
     struct libos_thread *next; /* in the thread list */

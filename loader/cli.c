@@ -30,6 +30,8 @@ static const char g_usage[] =
     "                          host calls made\n"
     "  --catch=sud|seccomp     kernel mechanism that traps syscalls the LibOS did not\n"
     "                          patch (default: sud, Syscall User Dispatch)\n"
+    "  --debug-unsafe-gate     debugging only: blocking host calls skip the pending-signal\n"
+    "                          check, so a signal can be lost (the stress test's control)\n"
     "  -h, --help              print this help\n"
     "\n"
     "Exit status: the program's own; 128+N when it dies of signal N; 125 when enclos itself\n"
@@ -105,6 +107,8 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
             pal_process_exit(0);
         } else if (!strcmp(a, "--stats")) {
             opt->stats = true;
+        } else if (!strcmp(a, "--debug-unsafe-gate")) {
+            opt->unsafe_gate = true;
         } else if ((v = option_value(a, "--log-level"))) {
             int level = log_level_from_name(v);
             if (level < 0)

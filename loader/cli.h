@@ -10,6 +10,7 @@ struct cli_options {
     const char *manifest; /* -m FILE */
     int log_level;        /* -1 when not given */
     bool stats;
+    bool unsafe_gate; /* --debug-unsafe-gate */
     enum pal_catch_kind catch_kind;
     int app_argc; /* what follows the options */
     char **app_argv;

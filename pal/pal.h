@@ -263,6 +263,8 @@ long pal_host_kill(int pid, int sig);
 /* Process groups and sessions are the host's: the app's pids are host pids. */
 long pal_host_setpgid(int pid, int pgid);
 long pal_host_uid(void);
+/* PR_SET_PDEATHSIG of the calling host thread. */
+long pal_host_set_pdeathsig(int sig);
 long pal_host_tgkill(int tgid, int tid, int sig);
 long pal_host_sigqueueinfo(int pid, int sig, const void *siginfo);
 /* The host's interval timers and POSIX timers (alarm, setitimer, getitimer, timer_*):

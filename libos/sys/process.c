@@ -121,13 +121,20 @@ SYSCALL(prctl, SUPPORT_PARTIAL) {
         return 1;
     case PR_SET_DUMPABLE:
         return ARG_ULONG(1) <= 1 ? 0 : -EINVAL;
-    case PR_SET_PDEATHSIG:
-        return ARG_ULONG(1) <= 64 ? 0 : -EINVAL;
+    case PR_SET_PDEATHSIG: {
+        /* The host sends it when the parent ends; it comes in as a host signal. */
+        if (ARG_ULONG(1) > 64)
+            return -EINVAL;
+        long r = pal_host_set_pdeathsig(ARG_INT(1));
+        if (r == 0)
+            libos_current_thread()->pdeathsig = ARG_INT(1);
+        return r;
+    }
     case PR_GET_PDEATHSIG: {
         int *out = ARG_PTR(int *, 1);
         if (!UACCESS_WRITE(out, sizeof(*out)))
             return -EFAULT;
-        *out = 0;
+        *out = libos_current_thread()->pdeathsig;
         return 0;
     }
     case PR_SET_NO_NEW_PRIVS:

@@ -81,6 +81,10 @@ long pal_host_setsid(void) {
     return host_syscall0(__NR_setsid);
 }
 
+long pal_host_set_pdeathsig(int sig) {
+    return host_syscall5(__NR_prctl, 1 /* PR_SET_PDEATHSIG */, sig, 0, 0, 0);
+}
+
 long pal_host_uid(void) {
     return host_syscall0(__NR_getuid);
 }
