@@ -41,8 +41,12 @@ ratio_table "== syscalls under enclos, kernel catch = seccomp ==" "$(join "$tmp/
 
 "$B/futex_cost" > "$tmp/futex_native"
 "$ENCLOS" run "$B/futex_cost" > "$tmp/futex_enclos"
+"$B/signal_cost" > "$tmp/signal_native"
+"$ENCLOS" run "$B/signal_cost" > "$tmp/signal_enclos"
 ratio_table "== futex under enclos (LibOS futex; a wake without waiters makes no host call) ==" \
     "$(join "$tmp/futex_native" "$tmp/futex_enclos")"
+ratio_table "== signal round trip under enclos (tgkill to self, handler, rt_sigreturn) ==" \
+    "$(join "$tmp/signal_native" "$tmp/signal_enclos")"
 
 # HTTP requests per second of a Go net/http hello server, load from wrk in a second process
 # on loopback; the same load natively and under enclos.

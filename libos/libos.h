@@ -59,6 +59,8 @@ void libos_signals_exec_reset(void);
 
 /* PR_GET_KEEPCAPS and PR_SET_KEEPCAPS (libos/sys/identity.c). */
 long libos_keepcaps_prctl(int option, unsigned long arg);
+/* The real uid the LibOS keeps (what a signal's si_uid carries). */
+unsigned libos_real_uid(void);
 
 /* fork, vfork and clone without CLONE_THREAD (libos/sys/fork.c). */
 long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls);

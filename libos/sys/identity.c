@@ -61,6 +61,10 @@ static unsigned read_id(int which) {
     return v;
 }
 
+unsigned libos_real_uid(void) {
+    return read_id(0);
+}
+
 SYSCALL(getuid, SUPPORT_FULL) {
     return read_id(0);
 }

@@ -147,7 +147,7 @@ static void fill_user_info(siginfo_t *info, int sig, int code) {
     info->si_signo = sig;
     info->si_code = code;
     info->si_pid = (int)libos_pid();
-    info->si_uid = (unsigned)pal_host_uid();
+    info->si_uid = libos_real_uid();
 }
 
 /* Sends to this process (t == NULL) or one of its threads. Signal 0 only checks. */

@@ -167,6 +167,10 @@ def run_package(suite, runner, package):
     for name in sorted(set(native) | set(enclos)):
         if native.get(name) == enclos.get(name):
             continue
+        if name not in native and enclos.get(name) == "PASS" and "/" in name:
+            # go test sometimes drops a parallel subtest's result line (seen natively with
+            # os/signal's TestNohup); a subtest that passes under enclos is no regression.
+            continue
         top = name.split("/", 1)[0]
         if top in listed and native.get(name) in ("PASS", "SKIP") and enclos.get(name) == "FAIL":
             tolerated.append(name)
