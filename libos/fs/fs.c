@@ -1,5 +1,6 @@
 /* Process file-system state: cwd, executable path, umask, and the /proc contents the
- * loader hands over. The cwd is a virtual path, kept in one buffer under a lock. */
+ * loader hands over. The cwd is a virtual path, kept in one buffer under a lock; it may be
+ * longer than PATH_MAX, as on Linux (FS_RESOLVED_MAX). */
 #include "libos/fs/mount.h"
 #include "libos/fs/vfs.h"
 #include "pal/pal.h"
@@ -10,7 +11,7 @@
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
 
-static char g_cwd[FS_PATH_MAX] = "/";
+static char g_cwd[FS_RESOLVED_MAX] = "/";
 static spinlock_t g_cwd_lock = SPINLOCK_INIT;
 static const char *g_exe_path;
 static char *g_auxv, *g_cmdline;
@@ -37,7 +38,7 @@ void fs_fork_unlock(void) {
 
 size_t vfs_get_cwd(char *buf) {
     spin_lock(&g_cwd_lock);
-    size_t n = str_copy(buf, g_cwd, FS_PATH_MAX);
+    size_t n = str_copy(buf, g_cwd, FS_RESOLVED_MAX);
     spin_unlock(&g_cwd_lock);
     return n;
 }
@@ -56,7 +57,8 @@ static void set_cwd(const char *vpath) {
 }
 
 /* The virtual path of the directory behind host handle h, from the host's own name of it,
- * or -ENOENT when no mount reaches it. */
+ * into out (FS_RESOLVED_MAX bytes); -ENOENT when no mount reaches it, -ENAMETOOLONG when
+ * the host's name is longer than PATH_MAX (the host cannot tell it then). */
 static long physical_virtual_path(int h, char *out) {
     char link[32], host[FS_PATH_MAX];
     fmt_snprintf(link, sizeof(link), "/proc/self/fd/%d", h);
@@ -66,7 +68,16 @@ static long physical_virtual_path(int h, char *out) {
     host[n] = 0;
     if (host[0] != '/')
         return -ENOENT;
-    return mount_to_virtual(host, out, FS_PATH_MAX);
+    return mount_to_virtual(host, out, FS_RESOLVED_MAX);
+}
+
+/* The cwd to set for a directory reached by vpath whose host name physical_virtual_path
+ * could not tell (err): a directory that deep is walked for its physical path; vpath as it
+ * is otherwise. */
+static void set_cwd_fallback(const char *vpath, long err, char *scratch) {
+    if (err == -ENAMETOOLONG && vfs_physical_path(vpath, scratch) >= 0)
+        vpath = scratch;
+    set_cwd(vpath);
 }
 
 long vfs_chdir(struct vfs_path *p) {
@@ -87,10 +98,11 @@ long vfs_chdir(struct vfs_path *p) {
         /* Linux's cwd is the directory itself, not the name used to reach it: after
          * chdir("/tmp/link"), getcwd and ".." see the link's target. p->hpath serves as
          * the scratch buffer, it is no longer needed. */
-        if (physical_virtual_path((int)h, p->hpath) >= 0)
+        long n = physical_virtual_path((int)h, p->hpath);
+        if (n >= 0)
             set_cwd(p->hpath);
         else if (!p->host_only)
-            set_cwd(p->vpath);
+            set_cwd_fallback(p->vpath, n, p->hpath);
         else
             r = -ENOENT; /* a directory no mount reaches */
     }
@@ -101,32 +113,29 @@ long vfs_chdir(struct vfs_path *p) {
 long vfs_fchdir(struct libos_file *f) {
     if (!vfs_file_is_dir(f))
         return -ENOTDIR;
-    char *buf = rt_malloc(FS_PATH_MAX);
-    if (!buf)
+    struct vfs_path *p = vfs_path_new(); /* for its buffer */
+    if (!p)
         return -ENOMEM;
+    char *buf = p->vpath;
     if (f->kind == FILE_SYNTHETIC) {
-        str_copy(buf, f->path, FS_PATH_MAX);
+        str_copy(buf, f->path, sizeof(p->vpath));
         synth_canonical_path(buf);
         set_cwd(buf);
-        rt_free(buf);
+        vfs_path_free(p);
         return 0;
     }
-    long r = 0;
-    if (f->handle < 0 || physical_virtual_path(f->handle, buf) < 0) {
-        if (f->path)
-            str_copy(buf, f->path, FS_PATH_MAX);
-        else
-            r = -ENOENT;
-    }
-    if (r == 0) {
+    long n = f->handle < 0 ? -ENOENT : physical_virtual_path(f->handle, buf);
+    long r = n < 0 && !f->path ? -ENOENT : 0;
+    if (r == 0 && f->handle >= 0) {
         char link[32];
         fmt_snprintf(link, sizeof(link), "/proc/self/fd/%d", f->handle);
-        if (f->handle >= 0)
-            r = pal_access(link, 1 /* X_OK */, 0);
+        r = pal_access(link, 1 /* X_OK */, 0);
     }
-    if (r == 0)
+    if (r == 0 && n >= 0)
         set_cwd(buf);
-    rt_free(buf);
+    else if (r == 0)
+        set_cwd_fallback(f->path, n, buf);
+    vfs_path_free(p);
     return r;
 }
 
@@ -142,16 +151,15 @@ long fs_set_cwd(const char *virtual_path) {
 }
 
 long fs_set_cwd_from_host(void) {
-    char *host = rt_malloc(2 * FS_PATH_MAX);
-    if (!host)
+    struct vfs_path *p = vfs_path_new(); /* for its buffers */
+    if (!p)
         return -ENOMEM;
-    char *virt = host + FS_PATH_MAX;
-    long r = pal_host_getcwd(host, FS_PATH_MAX);
+    long r = pal_host_getcwd(p->hpath, sizeof(p->hpath));
     if (r >= 0)
-        r = host[0] == '/' ? mount_to_virtual(host, virt, FS_PATH_MAX) : -ENOENT;
+        r = p->hpath[0] == '/' ? mount_to_virtual(p->hpath, p->vpath, sizeof(p->vpath)) : -ENOENT;
     if (r >= 0)
-        set_cwd(virt);
-    rt_free(host);
+        set_cwd(p->vpath);
+    vfs_path_free(p);
     return r < 0 ? r : 0;
 }
 
@@ -165,17 +173,17 @@ long fs_get_cwd(char *buf, size_t size) {
 }
 
 long fs_set_exe_path(const char *virtual_path) {
-    char *buf = rt_malloc(FS_PATH_MAX);
-    if (!buf)
+    struct vfs_path *p = vfs_path_new(); /* for its buffer */
+    if (!p)
         return -ENOMEM;
-    long r = vfs_resolve_from_cwd(virtual_path, buf, FS_PATH_MAX, NULL);
-    if (r < 0) {
-        rt_free(buf);
-        return r;
-    }
+    long r = vfs_resolve_from_cwd(virtual_path, p->vpath, sizeof(p->vpath), NULL);
+    char *path = r < 0 ? NULL : rt_strdup(p->vpath);
+    vfs_path_free(p);
+    if (r < 0 || !path)
+        return r < 0 ? r : -ENOMEM;
     /* Set once by the loader (and again by execve): the old string may still be read by
      * another thread, so it is not freed. */
-    __atomic_store_n(&g_exe_path, buf, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_exe_path, path, __ATOMIC_RELEASE);
     return 0;
 }
 

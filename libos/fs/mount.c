@@ -24,12 +24,18 @@ static const char *const g_pseudo_trees[] = {"/proc", "/sys"};
 static long normalize_absolute(const char *path, char **out) {
     if (path[0] != '/')
         return -EINVAL;
-    char buf[FS_PATH_MAX];
-    long n = path_resolve("/", path, buf, sizeof(buf), NULL);
-    if (n < 0)
+    /* Normalizing never makes a path longer. */
+    size_t size = strlen(path) + 1;
+    char *buf = rt_malloc(size);
+    if (!buf)
+        return -ENOMEM;
+    long n = path_resolve("/", path, buf, size, NULL);
+    if (n < 0) {
+        rt_free(buf);
         return n;
-    *out = rt_strdup(buf);
-    return *out ? 0 : -ENOMEM;
+    }
+    *out = buf;
+    return 0;
 }
 
 static void update_identity(void) {
@@ -131,11 +137,11 @@ long mount_translate(const char *vpath, char *host, size_t size, int *mount_id) 
     return join(host, size, g_mounts[m].host_path, rest);
 }
 
-long mount_to_virtual(const char *host, char *vpath, size_t size) {
+/* mount_to_virtual with check, a buffer of check_size bytes for the translations back. */
+static long to_virtual(const char *host, char *vpath, size_t size, char *check, size_t check_size) {
     /* Candidates in order of the longest host prefix: the most specific mount of a host
      * directory is the one the app most likely reached it through. */
     bool tried[MOUNT_MAX] = {false};
-    char check[FS_PATH_MAX];
     for (;;) {
         int best = -1;
         size_t best_len = 0;
@@ -156,13 +162,30 @@ long mount_to_virtual(const char *host, char *vpath, size_t size) {
         long n = join(vpath, size, g_mounts[best].virtual_path, rest);
         if (n < 0)
             return n;
-        if (mount_translate(vpath, check, sizeof(check), NULL) >= 0 && !strcmp(check, host))
+        if (mount_translate(vpath, check, check_size, NULL) >= 0 && !strcmp(check, host))
             return n;
     }
     int id;
-    if (mount_translate(host, check, sizeof(check), &id) >= 0 && id == MOUNT_ID_PSEUDO)
+    if (mount_translate(host, check, check_size, &id) >= 0 && id == MOUNT_ID_PSEUDO)
         return join(vpath, size, host, "");
     return -ENOENT;
+}
+
+long mount_to_virtual(const char *host, char *vpath, size_t size) {
+    /* A translation that maps back is host itself: one that does not fit in strlen(host)
+     * bytes is not. Host names from the host fit in PATH_MAX; a longer one (a deep cwd)
+     * gets its buffer from the heap. */
+    size_t check_size = strlen(host) + 1;
+    if (check_size <= FS_PATH_MAX) {
+        char check[FS_PATH_MAX];
+        return to_virtual(host, vpath, size, check, sizeof(check));
+    }
+    char *check = rt_malloc(check_size);
+    if (!check)
+        return -ENOMEM;
+    long r = to_virtual(host, vpath, size, check, check_size);
+    rt_free(check);
+    return r;
 }
 
 bool mount_is_mount_point(const char *vpath) {

@@ -63,7 +63,7 @@ static bool next_is_dotdot(const char *p) {
 static long splice_target(const struct path_walk *w, const char **text, size_t pos) {
     const char *rest = *text + pos;
     size_t target_len = strlen(w->target), rest_len = strlen(rest);
-    if (target_len + rest_len + 1 > FS_PATH_MAX)
+    if (target_len + rest_len + 1 > FS_RESOLVED_MAX)
         return -ENAMETOOLONG;
     memmove(w->text + target_len, rest, rest_len + 1);
     memcpy(w->text, w->target, target_len);
@@ -93,7 +93,7 @@ long path_walk(const struct path_walk *w, const char *base, const char *path, ch
         if (lookups && !w->base_physical && base_len > 0 && path_has_dotdot(path)) {
             /* A ".." may climb into the base, whose components were never looked up. */
             size_t path_len = strlen(path);
-            if (base_len + 1 + path_len + 1 > FS_PATH_MAX)
+            if (base_len + 1 + path_len + 1 > FS_RESOLVED_MAX)
                 return -ENAMETOOLONG;
             memmove(w->text + base_len + 1, path, path_len + 1);
             memmove(w->text, base, base_len);
@@ -146,7 +146,7 @@ long path_walk(const struct path_walk *w, const char *base, const char *path, ch
             continue;
         out[len] = 0;
         long kind =
-            w->lookup(w->ctx, out, more && next_is_dotdot(text + pos), w->target, FS_PATH_MAX);
+            w->lookup(w->ctx, out, more && next_is_dotdot(text + pos), w->target, FS_RESOLVED_MAX);
         if (kind < 0 && more)
             return kind;
         if (kind == PATH_OPAQUE)

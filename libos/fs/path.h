@@ -13,9 +13,16 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-/* Linux's limit on a path, with its NUL. (The limit on one component is the file
- * system's: the host checks it.) */
+/* Linux's limit on a path the app passes, with its NUL (PATH_MAX): a longer argument fails
+ * with ENAMETOOLONG. (The limit on one component is the file system's: the host checks
+ * it.) */
 #define FS_PATH_MAX 4096
+
+/* The limit on the paths the LibOS makes, with the NUL: the cwd, a path resolved against
+ * it or a directory fd, a host path. Linux has none of its own (a cwd may be as deep as
+ * mkdir and chdir take it, and each relative path below it short), so this one is only
+ * large: such paths live in the heap, never on the LibOS stack. */
+#define FS_RESOLVED_MAX 32768
 
 /* Linux's limit on the symlinks one lookup follows (MAXSYMLINKS): one more is ELOOP. */
 #define PATH_MAX_LINKS 40
@@ -55,8 +62,8 @@ struct path_walk {
     /* base has no symlinks in it (the cwd is kept physical), so a ".." may climb into it
      * without a lookup. If not, and the path holds a "..", the base is walked too. */
     bool base_physical;
-    char *text;   /* FS_PATH_MAX bytes of scratch: the path with link targets spliced in */
-    char *target; /* FS_PATH_MAX bytes of scratch for link targets */
+    char *text;   /* FS_RESOLVED_MAX bytes of scratch: the path with link targets spliced in */
+    char *target; /* FS_RESOLVED_MAX bytes of scratch for link targets */
 };
 
 /* Resolves path against base (an absolute normalized directory path, used only when path
@@ -72,7 +79,7 @@ long path_resolve(const char *base, const char *path, char *out, size_t size,
  * that others follow (ENOENT, ENOTDIR, EACCES...; the last component's errors are left to
  * whoever uses the path), ENOTDIR for a non-directory that others follow, ELOOP after
  * PATH_MAX_LINKS symlinks, ENOENT for an empty link target, ENAMETOOLONG when a target
- * spliced into the rest of the path does not fit in FS_PATH_MAX. info describes the
+ * spliced into the rest of the path does not fit in FS_RESOLVED_MAX. info describes the
  * spelling of the last text walked (a followed link's target included). */
 long path_walk(const struct path_walk *w, const char *base, const char *path, char *out,
                size_t size, struct path_info *info);

@@ -252,7 +252,7 @@ void synth_canonical_path(char *vpath) {
     char pid[24];
     int len = fmt_snprintf(pid, sizeof(pid), "/proc/%ld", libos_pid());
     size_t tail = strlen(vpath + n);
-    if ((size_t)len + tail + 1 > FS_PATH_MAX)
+    if ((size_t)len + tail + 1 > FS_RESOLVED_MAX)
         return;
     memmove(vpath + len, vpath + n, tail + 1);
     memcpy(vpath, pid, (size_t)len);
@@ -322,36 +322,37 @@ long synth_access(struct vfs_path *p, int mode) {
 
 long synth_fd_link_target(struct libos_file *f, char *out) {
     if (f->handle < 0)
-        return f->path ? (long)str_copy(out, f->path, FS_PATH_MAX) : -ENOENT;
+        return f->path ? (long)str_copy(out, f->path, FS_RESOLVED_MAX) : -ENOENT;
     /* The host names the object itself (after symlinks, "(deleted)" when unlinked), as
-     * Linux does; mapped back through the mounts it is the app's name for it. */
+     * Linux does; mapped back through the mounts it is the app's name for it. The host
+     * names at most PATH_MAX bytes: a deeper object is known by its virtual path. */
     char link[32], host[FS_PATH_MAX];
     fmt_snprintf(link, sizeof(link), "/proc/self/fd/%d", f->handle);
     long n = pal_readlink(link, host, sizeof(host) - 1);
     if (n >= 0) {
         host[n] = 0;
-        if (host[0] == '/' && mount_to_virtual(host, out, FS_PATH_MAX) >= 0)
+        if (host[0] == '/' && mount_to_virtual(host, out, FS_RESOLVED_MAX) >= 0)
             return (long)strlen(out);
     }
     if (f->path)
-        return (long)str_copy(out, f->path, FS_PATH_MAX);
-    return n < 0 ? n : (long)str_copy(out, host, FS_PATH_MAX);
+        return (long)str_copy(out, f->path, FS_RESOLVED_MAX);
+    return n < 0 ? n : (long)str_copy(out, host, FS_RESOLVED_MAX);
 }
 
-long synth_readlink(struct vfs_path *p, char *out) {
+long synth_link_target(struct vfs_path *p, char *out) {
     switch (p->node) {
     case SYNTH_LINK_EXE: {
         const char *exe = vfs_exe_path();
-        return exe ? (long)str_copy(out, exe, FS_PATH_MAX) : -ENOENT;
+        return exe ? (long)str_copy(out, exe, FS_RESOLVED_MAX) : -ENOENT;
     }
     case SYNTH_LINK_CWD:
         return (long)vfs_get_cwd(out);
     case SYNTH_LINK_ROOT:
-        return (long)str_copy(out, "/", FS_PATH_MAX);
+        return (long)str_copy(out, "/", FS_RESOLVED_MAX);
     case SYNTH_LINK_DEV_FD:
-        return (long)str_copy(out, "/proc/self/fd", FS_PATH_MAX);
+        return (long)str_copy(out, "/proc/self/fd", FS_RESOLVED_MAX);
     case SYNTH_LINK_DEV_STD:
-        return fmt_snprintf(out, FS_PATH_MAX, "/proc/self/fd/%d", p->node_fd);
+        return fmt_snprintf(out, FS_RESOLVED_MAX, "/proc/self/fd/%d", p->node_fd);
     case SYNTH_LINK_FD: {
         struct libos_file *f = fd_get(p->node_fd);
         if (!f)
@@ -363,6 +364,13 @@ long synth_readlink(struct vfs_path *p, char *out) {
     default:
         return -EINVAL;
     }
+}
+
+long synth_readlink(struct vfs_path *p, char *out) {
+    /* Linux names a /proc link's target in a PATH_MAX buffer, and fails when it does not
+     * fit there; following the link in a path has no such limit. */
+    long r = synth_link_target(p, out);
+    return r >= FS_PATH_MAX ? -ENAMETOOLONG : r;
 }
 
 /* ---- Open synthetic files ----------------------------------------------------------- */

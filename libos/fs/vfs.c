@@ -50,9 +50,9 @@ static struct buffer_cache g_path_cache = {.lock = SPINLOCK_INIT};
 /* What a walk with lookups needs besides the vfs_path: the path with link targets spliced
  * in, a link's target, and the host path of the component being looked up. */
 struct walk_scratch {
-    char text[FS_PATH_MAX];
-    char target[FS_PATH_MAX];
-    char host[FS_PATH_MAX];
+    char text[FS_RESOLVED_MAX];
+    char target[FS_RESOLVED_MAX];
+    char host[FS_RESOLVED_MAX];
 };
 
 static struct buffer_cache g_scratch_cache = {.lock = SPINLOCK_INIT};
@@ -101,7 +101,7 @@ static long append_slash(char *path) {
     size_t len = strlen(path);
     if (len > 0 && path[len - 1] == '/')
         return 0;
-    if (len + 2 > FS_PATH_MAX)
+    if (len + 2 > FS_RESOLVED_MAX)
         return -ENAMETOOLONG;
     path[len] = '/';
     path[len + 1] = 0;
@@ -146,7 +146,7 @@ static long lookup_synthetic(const char *vpath, bool need_dir, char *target) {
         return -ENOMEM;
     link->node = (enum synth_node)node;
     link->node_fd = node_fd;
-    long r = synth_readlink(link, target);
+    long r = synth_link_target(link, target);
     vfs_path_free(link);
     if (r < 0)
         return r;
@@ -228,7 +228,7 @@ static long finish_resolve(struct vfs_path *p, int flags, const struct path_walk
         }
         if (w && w->check_all) {
             /* The link led to a new path, whose symlinks are the LibOS's to follow too. */
-            str_copy(w->text, p->vpath, FS_PATH_MAX);
+            str_copy(w->text, p->vpath, FS_RESOLVED_MAX);
             r = path_walk(w, "/", w->text, p->vpath, sizeof(p->vpath), NULL);
             if (r < 0)
                 return r;
@@ -342,7 +342,29 @@ long vfs_resolve_kernel(int dirfd, const char *path, int flags, struct vfs_path 
     return r;
 }
 
+long vfs_physical_path(const char *vpath, char *out) {
+    struct walk_scratch *s = cache_take(&g_scratch_cache, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    struct path_walk w = {
+        .lookup = lookup_component,
+        .ctx = s,
+        .check_all = true,
+        .follow_final = true,
+        .check_all_after_link = true,
+        .follow_final_after_link = true,
+        .base_physical = true,
+        .text = s->text,
+        .target = s->target,
+    };
+    str_copy(s->text, vpath, FS_RESOLVED_MAX);
+    long r = path_walk(&w, "/", s->text, out, FS_RESOLVED_MAX, NULL);
+    cache_give(&g_scratch_cache, s);
+    return r;
+}
+
 long vfs_resolve(int dirfd, const char *user_path, int flags, struct vfs_path *p) {
+    /* The app's argument has Linux's limit; what it resolves to has only FS_RESOLVED_MAX. */
     long len = uaccess_strlen(user_path, FS_PATH_MAX);
     if (len < 0)
         return len;

@@ -41,8 +41,9 @@ struct vfs_path {
     struct libos_file *file; /* VFS_EMPTY: a reference to the dirfd's description */
     bool host_only;          /* reached through the host link of an fd without a virtual
                               * path (a pipe...): vpath does not name the object */
-    char vpath[FS_PATH_MAX]; /* normalized virtual path, ".." settled physically */
-    char hpath[FS_PATH_MAX]; /* VFS_HOST: host path */
+    /* Resolved paths may be longer than the app's arguments (a deep cwd): FS_RESOLVED_MAX. */
+    char vpath[FS_RESOLVED_MAX]; /* normalized virtual path, ".." settled physically */
+    char hpath[FS_RESOLVED_MAX]; /* VFS_HOST: host path */
 };
 
 /* Follow a symlink in the last component: the LibOS follows synthetic links and, under a
@@ -50,7 +51,7 @@ struct vfs_path {
 #define VFS_FOLLOW 1
 #define VFS_EMPTY_PATH 2 /* an empty path names the dirfd itself (AT_EMPTY_PATH) */
 
-/* A path buffer (kept in a small cache: too big for the LibOS stack), or NULL. */
+/* A path buffer (kept in a small cache: far too big for the LibOS stack), or NULL. */
 struct vfs_path *vfs_path_new(void);
 void vfs_path_free(struct vfs_path *p);
 
@@ -63,16 +64,24 @@ long vfs_resolve(int dirfd, const char *user_path, int flags, struct vfs_path *p
  * or -errno (ENOENT, ENOTDIR, EBADF for a bad dirfd, ENAMETOOLONG, ELOOP, EACCES). */
 long vfs_resolve_kernel(int dirfd, const char *path, int flags, struct vfs_path *p);
 
+/* The physical form of vpath (absolute and normalized) into out (FS_RESOLVED_MAX bytes,
+ * may be vpath): every symlink followed, the last component's too, one lookup per
+ * component. For a directory too deep for the host to name (its readlink of
+ * /proc/self/fd/N fails past PATH_MAX). Returns the length or -errno. */
+long vfs_physical_path(const char *vpath, char *out);
+
 /* True if f is a directory (learned from the host once, then cached). */
 bool vfs_file_is_dir(struct libos_file *f);
 /* ---- Process state (libos/fs/fs.c) --------------------------------------------------- */
 
-/* The app's cwd, copied into buf (FS_PATH_MAX bytes); returns its length. */
+/* The app's cwd, copied into buf (FS_RESOLVED_MAX bytes); returns its length, which may be
+ * FS_PATH_MAX or more (getcwd then fails with ENAMETOOLONG, as on Linux). */
 size_t vfs_get_cwd(char *buf);
 /* path_resolve against the cwd, with the cwd locked. */
 long vfs_resolve_from_cwd(const char *path, char *out, size_t size, struct path_info *info);
 /* chdir to a resolved path: checks it is a searchable directory; for host directories the
- * cwd becomes the physical path (symlinks resolved), as getcwd shows on Linux. */
+ * cwd becomes the physical path (symlinks resolved), as getcwd shows on Linux. p->vpath
+ * and p->hpath are scratch afterwards. */
 long vfs_chdir(struct vfs_path *p);
 long vfs_fchdir(struct libos_file *f);
 /* The executable's virtual path, or NULL before the loader set it. The string stays. */
@@ -105,19 +114,22 @@ bool synth_is_dir(enum synth_node node);
  * 0, resolve again) or sets p->hpath to a host path (returns 1, done). */
 long synth_follow(struct vfs_path *p, enum synth_node node, int node_fd, size_t rest);
 /* Rewrites /proc/self/... into /proc/<pid>/..., the name Linux's getcwd shows (vpath
- * holds FS_PATH_MAX bytes). */
+ * holds FS_RESOLVED_MAX bytes). */
 void synth_canonical_path(char *vpath);
 /* For a host /proc path: /proc/<own pid>/... goes to the host as /proc/self/... */
 void synth_host_proc_path(struct vfs_path *p);
 long synth_open(struct vfs_path *p, int flags, struct libos_file **out);
 long synth_stat(struct vfs_path *p, struct stat *st);
-/* The full target of a synthetic link into out (FS_PATH_MAX bytes); -EINVAL if p is not
- * a link. Returns the length. */
+/* The full target of a synthetic link into out (FS_RESOLVED_MAX bytes); -EINVAL if p is
+ * not a link. Returns the length. */
+long synth_link_target(struct vfs_path *p, char *out);
+/* The same for the app's readlink: -ENAMETOOLONG when the target does not fit in
+ * FS_PATH_MAX (a cwd deeper than that), as Linux's /proc links fail. */
 long synth_readlink(struct vfs_path *p, char *out);
 long synth_access(struct vfs_path *p, int mode);
 /* The target of /proc/self/fd/N for readlink: the host's name of the object mapped back
  * through the mounts, else the virtual path it was opened by, else the host's name as is
- * ("pipe:[42]"). out holds FS_PATH_MAX bytes. */
+ * ("pipe:[42]"). out holds FS_RESOLVED_MAX bytes. */
 long synth_fd_link_target(struct libos_file *f, char *out);
 
 /* ---- Helpers (libos/fs/vfs.c) ------------------------------------------------------- */

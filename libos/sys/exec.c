@@ -109,7 +109,7 @@ static long copy_vector(const char *const *uvec, struct strvec *out) {
 struct exec_target {
     int handle;
     struct loaded_image img;
-    char exe_path[FS_PATH_MAX]; /* virtual path of the ELF file, for /proc/self/exe */
+    char exe_path[FS_RESOLVED_MAX]; /* virtual path of the ELF file, for /proc/self/exe */
 };
 
 /* Opens path (resolved from dirfd) as a program. */

@@ -61,7 +61,9 @@ SYSCALL(getcwd, SUPPORT_FULL) {
         return -ENOMEM;
     size_t n = vfs_get_cwd(p->vpath);
     long r;
-    if (size < n + 1)
+    if (n + 1 > FS_PATH_MAX)
+        r = -ENAMETOOLONG; /* Linux builds the name in PATH_MAX bytes, whatever size is */
+    else if (size < n + 1)
         r = -ERANGE;
     else if (!uaccess_ok(ubuf, n + 1, true))
         r = -EFAULT;

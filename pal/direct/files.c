@@ -1,83 +1,242 @@
 /* Host files for the direct PAL: each call is one host syscall on an absolute host path
- * or a host fd, and returns what the host returns (a value or -errno). */
+ * or a host fd, and returns what the host returns (a value or -errno). A host path longer
+ * than the host's PATH_MAX takes a few more calls (see at_start). */
 #include "pal/direct/internal.h"
+#include "common/fmt.h"
+#include "common/string.h"
 #include <linux/fcntl.h>
 #include <linux/time_types.h>
 #include <asm-generic/errno.h>
 
 /* ---- Paths --------------------------------------------------------------------------- */
 
-long pal_open(const char *path, int flags, int mode) {
-    return host_syscall4(__NR_openat, AT_FDCWD, path, flags, mode);
+/* The host's limit on a path argument, with its NUL (Linux's PATH_MAX). The LibOS may pass
+ * longer host paths: a cwd deeper than that, which Linux allows, with a short relative path
+ * below it. */
+#define HOST_PATH_MAX 4096
+
+/* A host path as a directory and a path relative to it that the host accepts. */
+struct host_at {
+    int dirfd;        /* AT_FDCWD, or a directory opened O_PATH that at_end closes */
+    const char *path; /* fewer than HOST_PATH_MAX bytes */
+};
+
+/* The walk of a long path: opens a chunk of it (below HOST_PATH_MAX, cut at a '/') as a
+ * directory, the next chunk relative to that one, and so on until the rest fits. The host
+ * sees the same components in the same order, symlinks and all, as it would in one call. */
+static __attribute__((noinline)) long at_walk(struct host_at *at) {
+    char chunk[HOST_PATH_MAX];
+    const char *rest = at->path;
+    while (strnlen(rest, HOST_PATH_MAX) == HOST_PATH_MAX) {
+        size_t cut = HOST_PATH_MAX - 1;
+        while (cut > 0 && rest[cut] != '/')
+            cut--;
+        if (cut == 0)
+            return -ENAMETOOLONG; /* one component of 4 KiB: longer than any file system's */
+        memcpy(chunk, rest, cut);
+        chunk[cut] = 0;
+        long fd = host_syscall4(__NR_openat, at->dirfd, chunk, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (at->dirfd != AT_FDCWD)
+            host_syscall1(__NR_close, at->dirfd);
+        at->dirfd = AT_FDCWD;
+        if (fd < 0)
+            return fd;
+        at->dirfd = (int)fd;
+        rest += cut;
+        while (*rest == '/')
+            rest++;
+        if (!*rest)
+            rest = "."; /* trailing slashes: the directory itself */
+    }
+    at->path = rest;
+    return 0;
 }
 
-long pal_stat(const char *path, struct stat *st, bool follow) {
-    return host_syscall4(__NR_newfstatat, AT_FDCWD, path, st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+/* Prepares path for an *at call. A path that fits goes to the host as it is, with
+ * AT_FDCWD: no host call here. Returns 0 or -errno; at_end is due either way. */
+static long at_start(struct host_at *at, const char *path) {
+    at->dirfd = AT_FDCWD;
+    at->path = path;
+    if (strnlen(path, HOST_PATH_MAX) < HOST_PATH_MAX)
+        return 0;
+    return at_walk(at);
 }
 
-long pal_statx(const char *path, int flags, unsigned mask, struct statx *stx) {
-    return host_syscall5(__NR_statx, AT_FDCWD, path, flags, mask, stx);
+/* Two paths (rename, link): the second is not walked when the first failed. */
+static long at_start2(struct host_at *a, const char *path_a, struct host_at *b,
+                      const char *path_b) {
+    b->dirfd = AT_FDCWD;
+    long r = at_start(a, path_a);
+    return r < 0 ? r : at_start(b, path_b);
 }
 
-long pal_readlink(const char *path, char *buf, size_t size) {
-    return host_syscall4(__NR_readlinkat, AT_FDCWD, path, buf, size);
-}
-
-long pal_access(const char *path, int mode, int flags) {
-    long r = host_syscall4(__NR_faccessat2, AT_FDCWD, path, mode, flags);
-    if (r == -ENOSYS && flags == 0) /* hosts older than Linux 5.8 */
-        r = host_syscall3(__NR_faccessat, AT_FDCWD, path, mode);
+/* Closes what at_start opened; returns r. */
+static long at_end(struct host_at *at, long r) {
+    if (at->dirfd != AT_FDCWD)
+        host_syscall1(__NR_close, at->dirfd);
     return r;
 }
 
+long pal_open(const char *path, int flags, int mode) {
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall4(__NR_openat, at.dirfd, at.path, flags, mode);
+    return at_end(&at, r);
+}
+
+long pal_stat(const char *path, struct stat *st, bool follow) {
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall4(__NR_newfstatat, at.dirfd, at.path, st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+    return at_end(&at, r);
+}
+
+long pal_statx(const char *path, int flags, unsigned mask, struct statx *stx) {
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall5(__NR_statx, at.dirfd, at.path, flags, mask, stx);
+    return at_end(&at, r);
+}
+
+long pal_readlink(const char *path, char *buf, size_t size) {
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall4(__NR_readlinkat, at.dirfd, at.path, buf, size);
+    return at_end(&at, r);
+}
+
+long pal_access(const char *path, int mode, int flags) {
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall4(__NR_faccessat2, at.dirfd, at.path, mode, flags);
+    if (r == -ENOSYS && flags == 0) /* hosts older than Linux 5.8 */
+        r = host_syscall3(__NR_faccessat, at.dirfd, at.path, mode);
+    return at_end(&at, r);
+}
+
 long pal_mkdir(const char *path, int mode) {
-    return host_syscall3(__NR_mkdirat, AT_FDCWD, path, mode);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall3(__NR_mkdirat, at.dirfd, at.path, mode);
+    return at_end(&at, r);
 }
 
 long pal_unlink(const char *path, int flags) {
-    return host_syscall3(__NR_unlinkat, AT_FDCWD, path, flags);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall3(__NR_unlinkat, at.dirfd, at.path, flags);
+    return at_end(&at, r);
 }
 
 long pal_rename(const char *from, const char *to, unsigned flags) {
-    if (flags == 0)
-        return host_syscall4(__NR_renameat, AT_FDCWD, from, AT_FDCWD, to);
-    return host_syscall5(__NR_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags);
+    struct host_at a, b;
+    long r = at_start2(&a, from, &b, to);
+    if (r == 0 && flags == 0)
+        r = host_syscall4(__NR_renameat, a.dirfd, a.path, b.dirfd, b.path);
+    else if (r == 0)
+        r = host_syscall5(__NR_renameat2, a.dirfd, a.path, b.dirfd, b.path, flags);
+    return at_end(&a, at_end(&b, r));
 }
 
 long pal_symlink(const char *target, const char *path) {
-    return host_syscall3(__NR_symlinkat, target, AT_FDCWD, path);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall3(__NR_symlinkat, target, at.dirfd, at.path);
+    return at_end(&at, r);
+}
+
+static long link_at(const char *from, const char *to, int flags) {
+    struct host_at a, b;
+    long r = at_start2(&a, from, &b, to);
+    if (r == 0)
+        r = host_syscall5(__NR_linkat, a.dirfd, a.path, b.dirfd, b.path, flags);
+    return at_end(&a, at_end(&b, r));
 }
 
 long pal_link(const char *from, const char *to) {
-    return host_syscall5(__NR_linkat, AT_FDCWD, from, AT_FDCWD, to, 0);
+    return link_at(from, to, 0);
 }
 
 long pal_link_follow(const char *from, const char *to) {
-    return host_syscall5(__NR_linkat, AT_FDCWD, from, AT_FDCWD, to, AT_SYMLINK_FOLLOW);
+    return link_at(from, to, AT_SYMLINK_FOLLOW);
 }
 
 long pal_chmod(const char *path, int mode) {
-    return host_syscall3(__NR_fchmodat, AT_FDCWD, path, mode);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall3(__NR_fchmodat, at.dirfd, at.path, mode);
+    return at_end(&at, r);
 }
 
 long pal_truncate(const char *path, uint64_t len) {
-    return host_syscall2(__NR_truncate, path, len);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0 && at.dirfd == AT_FDCWD)
+        return host_syscall2(__NR_truncate, path, len);
+    if (r == 0) {
+        /* No truncateat: the file by the host's magic link of an O_PATH fd, which truncate
+         * follows and checks for write permission as it would the path. */
+        r = host_syscall4(__NR_openat, at.dirfd, at.path, O_PATH | O_CLOEXEC, 0);
+        if (r >= 0) {
+            char link[32];
+            fmt_snprintf(link, sizeof(link), "/proc/self/fd/%ld", r);
+            long fd = r;
+            r = host_syscall2(__NR_truncate, link, len);
+            host_syscall1(__NR_close, fd);
+        }
+    }
+    return at_end(&at, r);
 }
 
 long pal_utimens(const char *path, const struct __kernel_timespec *times, int flags) {
-    return host_syscall4(__NR_utimensat, AT_FDCWD, path, times, flags);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall4(__NR_utimensat, at.dirfd, at.path, times, flags);
+    return at_end(&at, r);
 }
 
 long pal_chown(const char *path, unsigned uid, unsigned gid, bool follow) {
-    return host_syscall5(__NR_fchownat, AT_FDCWD, path, uid, gid, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall5(__NR_fchownat, at.dirfd, at.path, uid, gid,
+                          follow ? 0 : AT_SYMLINK_NOFOLLOW);
+    return at_end(&at, r);
 }
 
 long pal_statfs(const char *path, void *statfs_buf) {
-    return host_syscall2(__NR_statfs, path, statfs_buf);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0 && at.dirfd == AT_FDCWD)
+        return host_syscall2(__NR_statfs, path, statfs_buf);
+    if (r == 0) {
+        /* No statfsat: fstatfs works on an O_PATH fd. */
+        r = host_syscall4(__NR_openat, at.dirfd, at.path, O_PATH | O_CLOEXEC, 0);
+        if (r >= 0) {
+            long fd = r;
+            r = host_syscall2(__NR_fstatfs, fd, statfs_buf);
+            host_syscall1(__NR_close, fd);
+        }
+    }
+    return at_end(&at, r);
 }
 
 long pal_mknod(const char *path, int mode, unsigned long dev) {
-    return host_syscall4(__NR_mknodat, AT_FDCWD, path, mode, dev);
+    struct host_at at;
+    long r = at_start(&at, path);
+    if (r == 0)
+        r = host_syscall4(__NR_mknodat, at.dirfd, at.path, mode, dev);
+    return at_end(&at, r);
 }
 
 /* ---- Handles ------------------------------------------------------------------------- */

@@ -204,7 +204,7 @@ static const struct fake_node g_fake_fs[] = {
     {"/n", PATH_DIR, NULL},       /* /n/l0 -> l1 -> ... -> l40 -> /d: chains of links */
 };
 
-static char g_long_target[FS_PATH_MAX];
+static char g_long_target[FS_RESOLVED_MAX];
 static int g_lookups;
 static char g_lookup_log[1024]; /* "path" or "path!" (need_dir), space-separated */
 
@@ -239,7 +239,7 @@ static long fake_lookup(void *ctx, const char *vpath, bool need_dir, char *targe
 
 enum { WALK_DOTDOT = 0, WALK_ALL = 1, WALK_FOLLOW = 2, WALK_BASE_LOGICAL = 4, WALK_AFTER_LINK = 8 };
 
-static char g_text[FS_PATH_MAX], g_target[FS_PATH_MAX];
+static char g_text[FS_RESOLVED_MAX], g_target[FS_RESOLVED_MAX];
 
 static long walk(int mode, const char *base, const char *path, char *out, size_t size,
                  struct path_info *info) {
@@ -347,14 +347,19 @@ static void test_walk_errors(void) {
          "/d/sub/deeper/needle",
          "/d /d/link_to_dir! /d/sub /d/sub/deeper! /d/sub/deeper /d/sub/deeper/needle");
 
-    /* A target that does not fit with the rest of the path. */
+    /* A target that does not fit with the rest of the path: the text holds FS_RESOLVED_MAX
+     * bytes (the app's arguments are shorter, but a link may lead deep). */
     memset(g_long_target, 'x', 3000);
     g_long_target[3000] = 0;
-    char *rest = malloc(FS_PATH_MAX);
+    char *rest = malloc(FS_RESOLVED_MAX);
     strcpy(rest, "/d/long/");
-    memset(rest + 8, 'y', 1200);
-    rest[1208] = 0;
+    memset(rest + 8, 'y', FS_RESOLVED_MAX - 3000);
+    /* The target replaces "/d/long": 3000 + (FS_RESOLVED_MAX - 3000) bytes, no room for the
+     * NUL. One byte less fits, and the walk goes on to /d/xxx... */
+    rest[7 + FS_RESOLVED_MAX - 3000] = 0;
     WALK_ERR(WALK_ALL, "/", rest, -ENAMETOOLONG);
+    rest[7 + FS_RESOLVED_MAX - 3000 - 1] = 0;
+    WALK_ERR(WALK_ALL, "/", rest, -ENOENT);
     rest[8 + 1000] = 0; /* 3000 + 1001: fits in the text, and the walk goes on into it */
     WALK_ERR(WALK_ALL, "/", rest, -ENOENT);
     if (g_lookups != 3 || strncmp(g_lookup_log, "/d /d/long /d/xxx", 17))
@@ -437,6 +442,90 @@ static void test_walk_modes(void) {
     if (!path_has_dotdot("..") || !path_has_dotdot("a/../b") || !path_has_dotdot("/a/..") ||
         path_has_dotdot("a/..b/c..") || path_has_dotdot("...") || path_has_dotdot(""))
         FAIL("path_has_dotdot");
+}
+
+/* ---- Resolved paths longer than PATH_MAX ------------------------------------------------- */
+
+/* "/" and depth components of 100 'a's: a cwd as deep as Go's TestRemoveAllLongPath makes. */
+static char *deep_path(int depth) {
+    char *s = malloc((size_t)depth * 101 + 2);
+    size_t len = 0;
+    for (int i = 0; i < depth; i++) {
+        s[len++] = '/';
+        memset(s + len, 'a', 100);
+        len += 100;
+    }
+    s[len] = 0;
+    if (!len)
+        strcpy(s, "/");
+    return s;
+}
+
+static void test_long_resolved(void) {
+    /* The app's arguments stay below FS_PATH_MAX (vfs_resolve checks), but what they
+     * resolve to against a deep cwd may be longer: up to FS_RESOLVED_MAX. */
+    if (FS_RESOLVED_MAX <= FS_PATH_MAX)
+        FAIL("FS_RESOLVED_MAX %d is not above FS_PATH_MAX %d", FS_RESOLVED_MAX, FS_PATH_MAX);
+    char *out = malloc(FS_RESOLVED_MAX);
+    char *cwd = deep_path(45); /* 4545 bytes */
+    long r = path_resolve(cwd, "x", out, FS_RESOLVED_MAX, NULL);
+    if (r != 4545 + 2 || strncmp(out, cwd, 4545) || strcmp(out + 4545, "/x"))
+        FAIL("deep cwd + x: %ld", r);
+    r = path_resolve(cwd, "../../y", out, FS_RESOLVED_MAX, NULL);
+    if (r != 4343 + 2 || strcmp(out + 4343, "/y"))
+        FAIL("deep cwd + ../../y: %ld", r);
+    /* Into a PATH_MAX buffer it does not fit. */
+    if (path_resolve(cwd, "x", out, FS_PATH_MAX, NULL) != -ENAMETOOLONG)
+        FAIL("deep cwd in FS_PATH_MAX bytes");
+
+    /* The limit: FS_RESOLVED_MAX - 1 bytes and the NUL. */
+    char *base = malloc(FS_RESOLVED_MAX);
+    memset(base, 'b', FS_RESOLVED_MAX);
+    base[0] = '/';
+    base[FS_RESOLVED_MAX - 3] = 0; /* "/bbb...": 32765 bytes; with "/x" 32767 */
+    r = path_resolve(base, "x", out, FS_RESOLVED_MAX, NULL);
+    if (r != FS_RESOLVED_MAX - 1)
+        FAIL("resolved path at the limit: %ld", r);
+    if (path_resolve(base, "xy", out, FS_RESOLVED_MAX, NULL) != -ENAMETOOLONG)
+        FAIL("resolved path one byte over the limit");
+
+    /* A walk from a deep physical cwd: ".." climbs into it without lookups. */
+    r = walk(WALK_DOTDOT, cwd, "../x", out, FS_RESOLVED_MAX, NULL);
+    if (r != 4444 + 2 || strcmp(out + 4444, "/x") || g_lookups != 0)
+        FAIL("walk of ../x from a deep cwd: %ld, %d lookups", r, g_lookups);
+    /* A logical base is joined to the path in the text first (FS_RESOLVED_MAX bytes). */
+    r = walk(WALK_DOTDOT | WALK_BASE_LOGICAL, cwd, "../x", out, FS_RESOLVED_MAX, NULL);
+    if (r != -ENOENT) /* the fake file system has no /aaa... to look up */
+        FAIL("walk of ../x from a deep logical cwd: %ld", r);
+    if (walk(WALK_DOTDOT | WALK_BASE_LOGICAL, base, "../x", out, FS_RESOLVED_MAX, NULL) !=
+        -ENAMETOOLONG)
+        FAIL("logical base and path over FS_RESOLVED_MAX");
+    /* A link whose target leads deep. */
+    strcpy(g_long_target, cwd);
+    r = walk(WALK_FOLLOW, "/", "/d/long", out, FS_RESOLVED_MAX, NULL);
+    if (r != 4545 || strcmp(out, cwd))
+        FAIL("link to a deep target: %ld", r);
+
+    /* Mounts translate deep paths both ways. */
+    mount_clear();
+    if (mount_add("/", "/") || mount_add("/data", "/srv/appdata"))
+        FAIL("mount_add");
+    char *vpath = malloc(FS_RESOLVED_MAX), *host = malloc(FS_RESOLVED_MAX);
+    snprintf(vpath, FS_RESOLVED_MAX, "/data%s", cwd);
+    r = mount_translate(vpath, host, FS_RESOLVED_MAX, NULL);
+    if (r != (long)strlen("/srv/appdata") + 4545 || strncmp(host, "/srv/appdata/aaa", 16))
+        FAIL("translate a deep path: %ld", r);
+    r = mount_to_virtual(host, out, FS_RESOLVED_MAX);
+    if (r < 0 || strcmp(out, vpath))
+        FAIL("deep host path to virtual: %ld", r);
+    if (mount_to_virtual(host, out, FS_PATH_MAX) != -ENAMETOOLONG)
+        FAIL("deep host path to virtual in FS_PATH_MAX bytes");
+    mount_clear();
+    free(vpath);
+    free(host);
+    free(base);
+    free(cwd);
+    free(out);
 }
 
 static void check_translate_at(int line, const char *vpath, const char *want, long want_err,
@@ -627,6 +716,7 @@ int main(void) {
     test_walk_dotdot();
     test_walk_errors();
     test_walk_modes();
+    test_long_resolved();
     test_mounts();
     if (g_failures)
         printf("test_path: %d failures\n", g_failures);
