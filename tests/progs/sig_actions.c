@@ -39,11 +39,10 @@ static void send_self(int signo) {
 /* A mask as signal names, so that the output says which signals differ. */
 static const char *mask_names(uint64_t mask) {
     static const char *const names[32] = {
-        NULL,      "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",
-        "SIGBUS",  "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE",
-        "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",
-        "SIGTTIN", "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ",   "SIGVTALRM", "SIGPROF",
-        "SIGWINCH", "SIGIO",  "SIGPWR",    "SIGSYS"};
+        NULL,        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+        "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+        "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+        "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS"};
     static char text[512];
     size_t used = 0;
     text[0] = 0;
@@ -119,8 +118,8 @@ static void info_handler(int signo, siginfo_t *info, void *context) {
 static void check_handler_arguments(void) {
     long pid = RAW(SYS_getpid);
     install_plain(SIGUSR1, plain_handler, 0);
-    EXPECT_OK("tgkill to a handler without SA_SIGINFO", RAW(SYS_tgkill, pid, RAW(SYS_gettid),
-                                                           SIGUSR1));
+    EXPECT_OK("tgkill to a handler without SA_SIGINFO",
+              RAW(SYS_tgkill, pid, RAW(SYS_gettid), SIGUSR1));
     EXPECT_VAL("the plain handler ran once", plain_count, 1);
     EXPECT_VAL("the plain handler got the signal number", plain_signo, SIGUSR1);
     EXPECT_OK("raise() to the plain handler", LIBC(raise(SIGUSR1)));
@@ -428,9 +427,15 @@ static void *watchdog(void *arg) {
 }
 
 static void start_watchdog(void) {
+    /* Created with every signal blocked, so that not even its first instructions can take a
+     * process-directed signal meant for the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t thread;
     if (pthread_create(&thread, NULL, watchdog, NULL) != 0)
         tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_detach(thread);
 }
 

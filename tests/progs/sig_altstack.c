@@ -68,11 +68,11 @@ static void install(int signo, void (*action)(int, siginfo_t *, void *), int fla
 /* ---- Nesting ---------------------------------------------------------------------------- */
 
 struct level {
-    char *local;          /* a local variable of the handler */
-    unsigned long rsp;    /* the RSP the handler interrupted */
-    void *uc_stack_sp;    /* the frame's uc_stack */
+    char *local;       /* a local variable of the handler */
+    unsigned long rsp; /* the RSP the handler interrupted */
+    void *uc_stack_sp; /* the frame's uc_stack */
     size_t uc_stack_size;
-    int query_flags;      /* sigaltstack's answer inside the handler */
+    int query_flags; /* sigaltstack's answer inside the handler */
 };
 
 static struct level levels[4];
@@ -170,8 +170,7 @@ static void check_disable(void) {
     minimum.ss_size = KERNEL_MINSIGSTKSZ - 1;
     EXPECT_ERR("sigaltstack of 2047 bytes", RAW(SYS_sigaltstack, &minimum, NULL), ENOMEM);
     EXPECT_ERR("sigaltstack with a bad pointer", RAW(SYS_sigaltstack, BAD_PTR, NULL), EFAULT);
-    EXPECT_ERR("sigaltstack query to a bad pointer", RAW(SYS_sigaltstack, NULL, BAD_PTR),
-               EFAULT);
+    EXPECT_ERR("sigaltstack query to a bad pointer", RAW(SYS_sigaltstack, NULL, BAD_PTR), EFAULT);
     RAW(SYS_sigaltstack, &disable, NULL);
 }
 
@@ -215,8 +214,7 @@ static char *thread_altstack;
 static void overflow_handler(int signo, siginfo_t *info, void *context) {
     char local;
     overflow_signo = signo;
-    overflow_on_altstack =
-        &local >= thread_altstack && &local < thread_altstack + ALTSTACK_SIZE;
+    overflow_on_altstack = &local >= thread_altstack && &local < thread_altstack + ALTSTACK_SIZE;
     siglongjmp(overflow_recover, 1);
 }
 
@@ -245,8 +243,8 @@ static void *overflow_thread(void *arg) {
 }
 
 static void check_thread_overflow(void) {
-    thread_altstack = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    thread_altstack =
+        mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (thread_altstack == MAP_FAILED)
         tl_die("mmap");
     /* The main thread has one: the new thread must not inherit it. */
@@ -284,17 +282,23 @@ static void *watchdog(void *arg) {
 }
 
 static void start_watchdog(void) {
+    /* Created with every signal blocked, so that not even its first instructions can take a
+     * process-directed signal meant for the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t thread;
     if (pthread_create(&thread, NULL, watchdog, NULL) != 0)
         tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_detach(thread);
 }
 
 int main(int argc, char **argv) {
     tl_start(argc, argv, "sig_altstack");
     start_watchdog();
-    altstack = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                    -1, 0);
+    altstack =
+        mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (altstack == MAP_FAILED)
         tl_die("mmap");
     check_nesting();

@@ -98,8 +98,14 @@ static long interrupted(enum helper_mode mode, long (*call)(void), void (*comple
     struct helper helper = {.mode = mode, .complete = complete};
     pthread_t thread;
     main_tid = RAW(SYS_gettid);
+    /* The helper starts with every signal blocked: a timer's process-directed SIGALRM
+     * must find the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     if (pthread_create(&thread, NULL, helper_main, &helper) != 0)
         tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     long result = call();
     helper.returned = 1;
     pthread_join(thread, NULL);
@@ -402,9 +408,15 @@ static void *watchdog(void *arg) {
 }
 
 static void start_watchdog(void) {
+    /* Created with every signal blocked, so that not even its first instructions can take a
+     * process-directed signal meant for the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t thread;
     if (pthread_create(&thread, NULL, watchdog, NULL) != 0)
         tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_detach(thread);
 }
 

@@ -255,9 +255,15 @@ static void *watchdog(void *arg) {
 }
 
 static void start_watchdog(void) {
+    /* Created with every signal blocked, so that not even its first instructions can take a
+     * process-directed signal meant for the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t thread;
     if (pthread_create(&thread, NULL, watchdog, NULL) != 0)
         tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_detach(thread);
 }
 

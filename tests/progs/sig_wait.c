@@ -88,8 +88,12 @@ static void *sender_main(void *arg) {
 
 static void start_sender(struct sender *sender) {
     sender->target = RAW(SYS_gettid);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     if (pthread_create(&sender->thread, NULL, sender_main, sender) != 0)
         tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void join_sender(struct sender *sender) {
@@ -248,8 +252,8 @@ static void check_signalfd(void) {
     uint64_t mask = sigbit(SIGUSR1);
     EXPECT_ERR("signalfd4 with sigsetsize 4", RAW(SYS_signalfd4, -1, &mask, 4, 0), EINVAL);
     EXPECT_ERR("signalfd4 with bad flags", RAW(SYS_signalfd4, -1, &mask, SIGSET_SIZE, 1), EINVAL);
-    EXPECT_ERR("signalfd4 with a bad mask pointer",
-               RAW(SYS_signalfd4, -1, BAD_PTR, SIGSET_SIZE, 0), EFAULT);
+    EXPECT_ERR("signalfd4 with a bad mask pointer", RAW(SYS_signalfd4, -1, BAD_PTR, SIGSET_SIZE, 0),
+               EFAULT);
     int fds[2];
     if (pipe(fds) != 0)
         tl_die("pipe");
@@ -275,9 +279,15 @@ static void *watchdog(void *arg) {
 }
 
 static void start_watchdog(void) {
+    /* Created with every signal blocked, so that not even its first instructions can take a
+     * process-directed signal meant for the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t thread;
     if (pthread_create(&thread, NULL, watchdog, NULL) != 0)
         tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_detach(thread);
 }
 
