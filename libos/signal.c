@@ -19,7 +19,6 @@
 #include <asm/sigcontext.h>
 #include <asm/ucontext.h>
 
-#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define SYNCHRONOUS                                                                                \
     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) |        \
      SIGBIT(SIGSYS))
@@ -47,7 +46,9 @@ void libos_sigaction_get(int sig, struct kernel_sigaction *out) {
 
 static void drop_pending(struct sigpending *p, int sig);
 
-static bool ignored_locked(int sig) {
+/* Whether the action drops sig. Read under g_lock, or racily by the host-signal recorder
+ * (which only decides whether to disturb a thread; the collector decides again). */
+static bool is_ignored(int sig) {
     void *h = g_actions[sig].handler;
     return h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (DEFAULT_IGNORED | DEFAULT_STOP)));
 }
@@ -55,9 +56,9 @@ static bool ignored_locked(int sig) {
 void libos_sigaction_set(int sig, const struct kernel_sigaction *act) {
     spin_lock(&g_lock);
     g_actions[sig] = *act;
-    g_actions[sig].mask &= ~UNBLOCKABLE;
+    g_actions[sig].mask &= ~SIG_UNBLOCKABLE;
     /* Setting a signal to be ignored discards what is pending of it (POSIX). */
-    if (ignored_locked(sig)) {
+    if (is_ignored(sig)) {
         drop_pending(&g_process_pending, sig);
         libos_threads_lock();
         for (struct libos_thread *t = libos_threads_first(); t; t = t->next)
@@ -73,7 +74,8 @@ static void drop_pending(struct sigpending *p, int sig) {
     if (!(p->set & SIGBIT(sig)))
         return;
     p->set &= ~SIGBIT(sig);
-    struct sigqueue_entry **link = &p->head, *prev = NULL;
+    struct sigqueue_entry **link = &p->head;
+    p->tail = NULL;
     while (*link) {
         struct sigqueue_entry *e = *link;
         if (e->info.si_signo == sig) {
@@ -81,13 +83,10 @@ static void drop_pending(struct sigpending *p, int sig) {
             rt_free(e);
             g_queued--;
         } else {
-            prev = e;
+            p->tail = e;
             link = &e->next;
         }
     }
-    p->tail = prev;
-    for (struct sigqueue_entry *e = p->head; e; e = e->next)
-        p->tail = e;
 }
 
 static long enqueue(struct sigpending *p, const siginfo_t *info) {
@@ -147,7 +146,7 @@ static int pick(uint64_t set) {
 static void update_flag_locked(struct libos_thread *t) {
     uint64_t ready = (t->sig_pending.set | g_process_pending.set) & ~t->signal_mask;
     t->tcb->signal_pending = ready != 0 || __atomic_load_n(&g_host_arrived, __ATOMIC_RELAXED) ||
-                             t->stop_requested;
+                             libos_thread_must_stop(t);
 }
 
 void libos_thread_kick(struct libos_thread *t) {
@@ -179,7 +178,7 @@ static long post_locked(struct libos_thread *t, const siginfo_t *info) {
     int sig = info->si_signo;
     /* Linux never ignores a blocked signal: its action may change before it is unblocked. */
     struct libos_thread *judge = t ? t : libos_current_thread();
-    if (ignored_locked(sig) && !(judge && (judge->signal_mask & SIGBIT(sig))))
+    if (is_ignored(sig) && !(judge && (judge->signal_mask & SIGBIT(sig))))
         return 0;
     long r = enqueue(t ? &t->sig_pending : &g_process_pending, info);
     if (r < 0)
@@ -213,10 +212,8 @@ void libos_signal_force(const siginfo_t *info) {
 }
 
 bool libos_host_signal(int sig, const void *info) {
-    /* Runs in a host signal handler: no locks. A racy read of the action only decides
-     * whether to bother the thread; the collector decides again under the lock. */
-    void *h = g_actions[sig].handler;
-    if (h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (DEFAULT_IGNORED | DEFAULT_STOP))))
+    /* Runs in a host signal handler: no locks. */
+    if (is_ignored(sig))
         return false;
     memcpy(&g_host_info[sig], info, sizeof(siginfo_t));
     __atomic_or_fetch(&g_host_arrived, SIGBIT(sig), __ATOMIC_RELEASE);
@@ -266,7 +263,7 @@ bool libos_signal_deliverable(uint64_t mask) {
     uint64_t ready = (self->sig_pending.set | g_process_pending.set) & ~mask;
     bool any = false;
     for (int sig = 1; sig <= NSIG_LINUX && !any; sig++)
-        any = (ready & SIGBIT(sig)) && !ignored_locked(sig);
+        any = (ready & SIGBIT(sig)) && !is_ignored(sig);
     update_flag_locked(self);
     spin_unlock(&g_lock);
     return any;
@@ -282,10 +279,13 @@ void libos_signals_update_pending(void) {
 
 static uint32_t g_xsave_size; /* 0: no XSAVE, FXSAVE's 512 bytes */
 static uint64_t g_xcr0;
+/* The state a handler or a new program starts with: built once, only read after. */
+#define XSAVE_AREA_MAX 16384
+static uint8_t g_init_area[XSAVE_AREA_MAX] __attribute__((aligned(64)));
+static bool g_fpu_probed;
 
 static void fpu_probe(void) {
-    static bool done;
-    if (done)
+    if (__atomic_load_n(&g_fpu_probed, __ATOMIC_ACQUIRE))
         return;
     unsigned a, b, c, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
@@ -294,26 +294,30 @@ static void fpu_probe(void) {
         __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
         g_xcr0 = ((uint64_t)hi << 32) | lo;
         __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+        if (b > XSAVE_AREA_MAX) {
+            log_error("the CPU's XSAVE area is %u bytes, more than the %u the runtime handles", b,
+                      XSAVE_AREA_MAX);
+            pal_process_exit(125);
+        }
         g_xsave_size = b;
     }
-    done = true;
+    /* Zeroed, with the default MXCSR; with XSAVE the all-zero header loads every
+     * component's initial state, without it the x87 control word is set by hand. */
+    uint32_t mxcsr = 0x1f80;
+    memcpy(g_init_area + 24, &mxcsr, sizeof(mxcsr));
+    if (!g_xsave_size) {
+        uint16_t fcw = 0x37f;
+        memcpy(g_init_area, &fcw, sizeof(fcw));
+    }
+    __atomic_store_n(&g_fpu_probed, true, __ATOMIC_RELEASE);
 }
 
 void libos_fpu_reset(void) {
     fpu_probe();
-    uint8_t raw[4096 + 64];
-    uint8_t *area = (uint8_t *)(((uintptr_t)raw + 63) & ~63UL);
-    memset(area, 0, g_xsave_size ? g_xsave_size : 512);
-    uint32_t mxcsr = 0x1f80;
-    memcpy(area + 24, &mxcsr, sizeof(mxcsr));
-    if (g_xsave_size) {
-        /* An all-zero header loads every component's initial state. */
-        __asm__ volatile("xrstor %0" : : "m"(*area), "a"(~0u), "d"(~0u) : "memory");
-    } else {
-        uint16_t fcw = 0x37f;
-        memcpy(area, &fcw, sizeof(fcw));
-        __asm__ volatile("fxrstor64 %0" : : "m"(*area) : "memory");
-    }
+    if (g_xsave_size)
+        __asm__ volatile("xrstor %0" : : "m"(*g_init_area), "a"(~0u), "d"(~0u) : "memory");
+    else
+        __asm__ volatile("fxrstor64 %0" : : "m"(*g_init_area) : "memory");
 }
 
 static size_t fpstate_size(void) {
@@ -351,7 +355,7 @@ static bool fpu_restore(const uint8_t *user) {
     memcpy(&sw, user + 464, sizeof(sw));
     bool xstate = g_xsave_size && sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size >= 576 &&
                   sw.xstate_size <= g_xsave_size && UACCESS_READ(user, sw.xstate_size);
-    uint8_t raw[4096 + 64];
+    uint8_t raw[size + 64];
     uint8_t *area = (uint8_t *)(((uintptr_t)raw + 63) & ~63UL);
     memset(area, 0, size);
     memcpy(area, user, xstate ? sw.xstate_size : 512);
@@ -415,8 +419,8 @@ static bool setup_frame(struct libos_thread *t, struct pal_context *ctx, int sig
                         const struct kernel_sigaction *act, const siginfo_t *info,
                         uint64_t saved_mask) {
     uint64_t sp = ctx->rsp;
-    bool switch_stack = (act->flags & SA_ONSTACK) && !(t->altstack_flags & SS_DISABLE) &&
-                        !on_altstack(t, sp);
+    bool switch_stack =
+        (act->flags & SA_ONSTACK) && !(t->altstack_flags & SS_DISABLE) && !on_altstack(t, sp);
     int uc_ss_flags = libos_altstack_flags(t, sp);
     void *uc_ss_sp = t->altstack_sp;
     size_t uc_ss_size = t->altstack_size;
@@ -553,7 +557,7 @@ void libos_signals_deliver(long interrupted_nr) {
         uint64_t saved = self->saved_mask_valid ? self->saved_mask : mask;
         self->saved_mask_valid = false;
         self->signal_mask =
-            (mask | act.mask | ((act.flags & SA_NODEFER) ? 0 : SIGBIT(sig))) & ~UNBLOCKABLE;
+            (mask | act.mask | ((act.flags & SA_NODEFER) ? 0 : SIGBIT(sig))) & ~SIG_UNBLOCKABLE;
         if (interrupted_nr >= 0) {
             /* The interrupted syscall: EINTR, or run again after the handler. */
             if ((act.flags & SA_RESTART) && restartable(interrupted_nr, ctx)) {
@@ -625,7 +629,7 @@ long libos_sigreturn(void) {
         }
     }
     spin_lock(&g_lock);
-    self->signal_mask = f->uc.uc_sigmask & ~UNBLOCKABLE;
+    self->signal_mask = f->uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     update_flag_locked(self);
     spin_unlock(&g_lock);
     libos_mark_context_replaced();
@@ -633,6 +637,15 @@ long libos_sigreturn(void) {
 }
 
 /* ---- fork and execve -------------------------------------------------------------------- */
+
+static void clear_pending(struct sigpending *p) {
+    while (p->head) {
+        struct sigqueue_entry *e = p->head;
+        p->head = e->next;
+        rt_free(e);
+    }
+    *p = (struct sigpending){0};
+}
 
 void libos_signals_fork_lock(void) {
     spin_lock(&g_lock);
@@ -642,18 +655,8 @@ void libos_signals_fork_unlock(bool child) {
     if (child) {
         /* The child starts with no pending signals (fork(2)). */
         struct libos_thread *self = libos_current_thread();
-        while (self->sig_pending.head) {
-            struct sigqueue_entry *e = self->sig_pending.head;
-            self->sig_pending.head = e->next;
-            rt_free(e);
-        }
-        self->sig_pending = (struct sigpending){0};
-        while (g_process_pending.head) {
-            struct sigqueue_entry *e = g_process_pending.head;
-            g_process_pending.head = e->next;
-            rt_free(e);
-        }
-        g_process_pending = (struct sigpending){0};
+        clear_pending(&self->sig_pending);
+        clear_pending(&g_process_pending);
         g_queued = 0;
         g_host_arrived = 0;
         self->tcb->signal_pending = 0;

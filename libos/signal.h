@@ -10,6 +10,8 @@
 
 #define NSIG_LINUX 64
 #define SIGBIT(sig) (1ULL << ((sig)-1))
+/* No mask, action mask or sigsuspend set can hold these. */
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 struct libos_thread;
 

@@ -75,13 +75,7 @@ struct libos_thread *libos_thread_find(int tid) {
 }
 
 bool libos_thread_exists(int tid) {
-    bool found = false;
-    spin_lock(&g_threads_lock);
-    for (struct libos_thread *t = g_threads; t; t = t->next)
-        if (t->tid == tid)
-            found = true;
-    spin_unlock(&g_threads_lock);
-    return found;
+    return libos_thread_find(tid) != NULL;
 }
 
 unsigned libos_thread_count(void) {
@@ -129,9 +123,13 @@ static __attribute__((noreturn)) void thread_vanish(void) {
     pal_thread_exit();
 }
 
-void libos_thread_check_stop(void) {
+bool libos_thread_must_stop(const struct libos_thread *t) {
     int requester = __atomic_load_n(&g_stop_requester, __ATOMIC_ACQUIRE);
-    if (requester && requester != libos_current_tid())
+    return requester && requester != t->tid;
+}
+
+void libos_thread_check_stop(void) {
+    if (libos_thread_must_stop(libos_current_thread()))
         thread_vanish();
 }
 
@@ -150,7 +148,6 @@ bool libos_threads_stop_others(void) {
             spin_lock(&g_threads_lock);
             for (struct libos_thread *t = g_threads; t && n < MAX_BATCH; t = t->next)
                 if (t->tid != self && t->tid > 0) {
-                    t->stop_requested = true;
                     if (t->tcb)
                         t->tcb->signal_pending = 1;
                     tids[n++] = t->tid;

@@ -20,8 +20,7 @@ struct libos_thread {
     bool saved_mask_valid;
     void *altstack_sp; /* sigaltstack */
     size_t altstack_size;
-    int altstack_flags;          /* SS_DISABLE or SS_AUTODISARM */
-    volatile bool stop_requested; /* another thread's execve asks this one to end */
+    int altstack_flags; /* SS_DISABLE or SS_AUTODISARM */
     char name[16];
     volatile uint32_t event;          /* futex waits sleep on this word (pal_event_wait) */
     volatile uint32_t start_gate;     /* a new thread waits here until its parent is done */
@@ -56,6 +55,8 @@ long libos_thread_spawn(const struct pal_context *ctx, uint64_t fs_base, int *pa
  * interrupted if it blocks or runs app code) and returns when the caller is alone.
  * Returns false if another thread got there first (the caller must then end). */
 bool libos_threads_stop_others(void);
+/* Whether another thread's execve asks t to end. */
+bool libos_thread_must_stop(const struct libos_thread *t);
 /* Ends the calling thread silently if another thread asked it to (libos_threads_stop_others). */
 void libos_thread_check_stop(void);
 /* fork: the thread list is locked across the copy; in the child only the caller remains,

@@ -39,7 +39,7 @@ struct pal_tcb {
      * signal to deliver, a request to end). A blocking host call does not start while it is
      * set, and one in progress is interrupted: see pal_thread_interrupt. */
     volatile uint64_t signal_pending;
-    void *libos_thread;     /* the LibOS's per-thread state */
+    void *libos_thread; /* the LibOS's per-thread state */
     int host_tid;
     void *host_altstack; /* host signal stack base and size */
     size_t host_altstack_size;
@@ -285,8 +285,6 @@ long pal_host_getcwd(char *buf, size_t size);
 long pal_sched_getaffinity(void *mask, size_t size);
 
 /* ---- Host signal dispositions ------------------------------------------------------ */
-
-
 
 /* ---- Segment bases ------------------------------------------------------------------ */
 

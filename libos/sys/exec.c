@@ -21,8 +21,8 @@
 #include <linux/fcntl.h>
 #include <linux/signal.h>
 
-#define MAX_SCRIPT_DEPTH 4      /* nested `#!` interpreters Linux follows */
-#define BINPRM_BUF_SIZE 256     /* how much of a `#!` line Linux reads */
+#define MAX_SCRIPT_DEPTH 4  /* nested `#!` interpreters Linux follows */
+#define BINPRM_BUF_SIZE 256 /* how much of a `#!` line Linux reads */
 #define MAX_ARG_STRLEN (32 * 4096)
 #define MAX_ARG_BYTES (2 << 20) /* what Linux allows under the default 8 MiB stack limit */
 #define MAX_VECTOR 8192         /* argv + envp entries: the loader builds them on its stack */
@@ -192,9 +192,9 @@ static long find_target(int dirfd, const char *path, int at_flags, const char *f
         char head[BINPRM_BUF_SIZE];
         long n = pal_pread(t->handle, head, sizeof(head), 0);
         if (n >= 2 && head[0] == '#' && head[1] == '!') {
-            r = depth == MAX_SCRIPT_DEPTH ? -ELOOP
-                                          : parse_script(head, (size_t)n, interp, sizeof(interp),
-                                                         arg, sizeof(arg));
+            r = depth == MAX_SCRIPT_DEPTH
+                    ? -ELOOP
+                    : parse_script(head, (size_t)n, interp, sizeof(interp), arg, sizeof(arg));
             pal_close(t->handle);
             t->handle = -1;
             if (r < 0)
@@ -237,8 +237,8 @@ static const char *base_name(const char *path) {
 }
 
 /* Everything from the point of no return on. */
-static void replace_image(struct exec_target *t, const char *filename,
-                                                    struct strvec *argv, struct strvec *envp) {
+static void replace_image(struct exec_target *t, const char *filename, struct strvec *argv,
+                          struct strvec *envp) {
     if (!libos_threads_stop_others())
         libos_thread_check_stop(); /* another thread's execve won: this thread ends */
     fd_close_on_exec();

@@ -112,8 +112,7 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
 
     if (pid == 0) {
         /* The child. A vfork child's own children must not hold its parent's pipe. */
-        if (g_vfork_notify >= 0)
-            pal_close(g_vfork_notify);
+        libos_vfork_release();
         g_vfork_notify = notify[1];
         if (notify[0] >= 0)
             pal_close(notify[0]);

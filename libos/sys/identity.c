@@ -176,8 +176,8 @@ static long set_re(bool gids, unsigned r, unsigned e) {
     unsigned cur[3];
     memcpy(cur, ids, sizeof(cur));
     spin_unlock(&g_creds_lock);
-    if (!privileged && ((r != NO_ID && r != cur[0] && r != cur[1]) ||
-                        (e != NO_ID && !is_one_of(e, cur))))
+    if (!privileged &&
+        ((r != NO_ID && r != cur[0] && r != cur[1]) || (e != NO_ID && !is_one_of(e, cur))))
         return -EPERM;
     unsigned new_e = e != NO_ID ? e : cur[1];
     unsigned s = (r != NO_ID || (e != NO_ID && e != cur[0])) ? new_e : NO_ID;
@@ -226,8 +226,8 @@ static long set_fs(bool gids, unsigned id) {
     unsigned *fs = gids ? &c->fsgid : &c->fsuid;
     const unsigned *ids = gids ? c->gid : c->uid;
     unsigned old = *fs;
-    if (id != NO_ID && (capable(c, gids ? CAP_SETGID : CAP_SETUID) || is_one_of(id, ids) ||
-                        id == *fs))
+    if (id != NO_ID &&
+        (capable(c, gids ? CAP_SETGID : CAP_SETUID) || is_one_of(id, ids) || id == *fs))
         *fs = id;
     spin_unlock(&g_creds_lock);
     return old;

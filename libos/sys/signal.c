@@ -12,7 +12,6 @@
 #include <linux/signal.h>
 #include <linux/time_types.h>
 
-#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define SA_KNOWN                                                                                   \
     (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER |             \
      SA_RESETHAND | SA_RESTORER | 0x00000400 /* SA_UNSUPPORTED */ | 0x00000800 /* SA_EXPOSE */)
@@ -72,7 +71,7 @@ SYSCALL(rt_sigprocmask, SUPPORT_FULL) {
         default:
             return -EINVAL;
         }
-        self->signal_mask = next & ~UNBLOCKABLE;
+        self->signal_mask = next & ~SIG_UNBLOCKABLE;
         libos_signals_update_pending();
     }
     if (old)
@@ -172,8 +171,7 @@ SYSCALL(kill, SUPPORT_FULL) {
 }
 
 static long send_to_thread(int tgid, int tid, siginfo_t *info) {
-    if (tid <= 0 || (tgid != -1 && tgid <= 0) || info->si_signo < 0 ||
-        info->si_signo > NSIG_LINUX)
+    if (tid <= 0 || (tgid != -1 && tgid <= 0) || info->si_signo < 0 || info->si_signo > NSIG_LINUX)
         return -EINVAL;
     if (tgid != -1 && tgid != libos_pid())
         return pal_host_tgkill(tgid, tid, info->si_signo);
@@ -239,7 +237,7 @@ static long wait_with_mask(uint64_t mask) {
     struct libos_thread *self = libos_current_thread();
     self->saved_mask = self->signal_mask;
     self->saved_mask_valid = true;
-    self->signal_mask = mask & ~UNBLOCKABLE;
+    self->signal_mask = mask & ~SIG_UNBLOCKABLE;
     libos_signals_update_pending();
     while (!libos_signal_deliverable(self->signal_mask)) {
         long r = pal_event_wait(&self->signal_wait, 0, NULL);
@@ -285,7 +283,7 @@ SYSCALL(rt_sigtimedwait, SUPPORT_FULL) {
         }
         dl = &deadline;
     }
-    uint64_t want = *set & ~UNBLOCKABLE;
+    uint64_t want = *set & ~SIG_UNBLOCKABLE;
     struct libos_thread *self = libos_current_thread();
     for (;;) {
         siginfo_t info;

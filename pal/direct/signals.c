@@ -83,16 +83,8 @@ static void async_handler(int sig, siginfo_t *si, void *ucv) {
 static void fault_handler(int sig, siginfo_t *si, void *ucv) {
     struct host_ucontext *uc = ucv;
     struct pal_tcb *tcb = pal_tcb();
-    uint64_t rip = uc->uc_mcontext.rip;
-    bool in_runtime_image =
-        rip >= (uint64_t)g_pal_host_info.runtime_base &&
-        rip < (uint64_t)g_pal_host_info.runtime_base + g_pal_host_info.runtime_size;
-    if (tcb->in_runtime && in_runtime_image) {
-        report_runtime_fault(sig, si, &uc->uc_mcontext);
-        pal_process_exit(125);
-    }
     if (tcb->in_runtime) {
-        /* Runtime code outside the image faulted (the host vDSO on the runtime's behalf). */
+        /* Runtime code faulted: its image, or the host vDSO on the runtime's behalf. */
         report_runtime_fault(sig, si, &uc->uc_mcontext);
         pal_process_exit(125);
     }

@@ -328,18 +328,20 @@ static void check_exec_errors(void) {
     tl_write_file("plain.txt", "hello\n", 6, 0644);
     EXPECT_ERR("execve without exec permission", LIBC(execve("./plain.txt", args, environ)),
                EACCES);
-    tl_write_file("garbage.bin", "\x7f" "ELFgarbage-not-a-real-header", 28, 0755);
+    tl_write_file("garbage.bin",
+                  "\x7f"
+                  "ELFgarbage-not-a-real-header",
+                  28, 0755);
     EXPECT_ERR("execve of a broken ELF", LIBC(execve("./garbage.bin", args, environ)), ENOEXEC);
     EXPECT_ERR("execve of a directory", LIBC(execve(".", args, environ)), EACCES);
-    EXPECT_ERR("execve through a file as directory",
-               LIBC(execve("./plain.txt/x", args, environ)), ENOTDIR);
+    EXPECT_ERR("execve through a file as directory", LIBC(execve("./plain.txt/x", args, environ)),
+               ENOTDIR);
     EXPECT_ERR("execveat bad flags", RAW(SYS_execveat, AT_FDCWD, self_path(), args, environ, 1),
                EINVAL);
     if (symlink(self_path(), "self-link") != 0)
         tl_die("symlink");
     EXPECT_ERR("execveat AT_SYMLINK_NOFOLLOW on a link",
-               RAW(SYS_execveat, AT_FDCWD, "self-link", args, environ, AT_SYMLINK_NOFOLLOW),
-               ELOOP);
+               RAW(SYS_execveat, AT_FDCWD, "self-link", args, environ, AT_SYMLINK_NOFOLLOW), ELOOP);
     EXPECT_TRUE("the failed calls left this process running", true);
 }
 
@@ -369,8 +371,7 @@ static void check_scripts_and_execveat(void) {
         _exit(120);
     }
     expect_status("#! script whose interpreter is a script", pid, "exit 1");
-    EXPECT_ERR("#! interpreter without exec permission",
-               LIBC(execv("./noexec.sh", args)), EACCES);
+    EXPECT_ERR("#! interpreter without exec permission", LIBC(execv("./noexec.sh", args)), EACCES);
 
     int fd = open(self_path(), O_RDONLY | O_CLOEXEC);
     char *fargs[] = {"self", "--child", "exit", "14", NULL};

@@ -267,36 +267,9 @@ static void check_thread_overflow(void) {
     RAW(SYS_sigaltstack, &disable, NULL);
 }
 
-/* A runtime that loses a signal leaves a wait without an end: the watchdog thread, which
- * blocks every signal, ends the program with a FAIL line instead. */
-static void *watchdog(void *arg) {
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
-    struct timespec left = {10, 0};
-    while (nanosleep(&left, &left) != 0) {
-    }
-    printf("watchdog: FAIL (still running after 10 s, stuck after the line above)\n");
-    fflush(stdout);
-    _exit(1);
-}
-
-static void start_watchdog(void) {
-    /* Created with every signal blocked, so that not even its first instructions can take a
-     * process-directed signal meant for the main thread. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, watchdog, NULL) != 0)
-        tl_die("pthread_create");
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_detach(thread);
-}
-
 int main(int argc, char **argv) {
     tl_start(argc, argv, "sig_altstack");
-    start_watchdog();
+    tl_start_watchdog(10);
     altstack =
         mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (altstack == MAP_FAILED)

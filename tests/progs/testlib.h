@@ -23,6 +23,9 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -289,6 +292,35 @@ TL_HELPER int tl_finish(void) {
         printf("== all %d checks passed\n", tl_checks);
     fflush(stdout);
     return tl_failures ? 1 : 0;
+}
+
+/* A runtime that loses a signal leaves a wait without an end: the watchdog thread, which
+ * blocks every signal, ends the program with a FAIL line after `seconds` instead. It is
+ * created with every signal blocked, so that not even its first instructions can take a
+ * process-directed signal meant for another thread. */
+static int tl_watchdog_seconds;
+
+TL_HELPER void *tl_watchdog(void *arg) {
+    (void)arg;
+    struct timespec left = {tl_watchdog_seconds, 0};
+    while (nanosleep(&left, &left) != 0) {
+    }
+    printf("watchdog: FAIL (still running after %d s, stuck after the line above)\n",
+           tl_watchdog_seconds);
+    fflush(stdout);
+    _exit(1);
+}
+
+TL_HELPER void tl_start_watchdog(int seconds) {
+    tl_watchdog_seconds = seconds;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, tl_watchdog, NULL) != 0)
+        tl_die("pthread_create");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_detach(thread);
 }
 
 /* Writes a whole file; the scenario setup of many checks. */
