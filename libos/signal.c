@@ -222,6 +222,8 @@ bool libos_host_signal(int sig, const void *info) {
 }
 
 static void collect_host_signals_locked(void) {
+    if (!__atomic_load_n(&g_host_arrived, __ATOMIC_RELAXED))
+        return;
     uint64_t arrived = __atomic_exchange_n(&g_host_arrived, 0, __ATOMIC_ACQUIRE);
     while (arrived) {
         int sig = __builtin_ctzll(arrived) + 1;
@@ -271,6 +273,7 @@ bool libos_signal_deliverable(uint64_t mask) {
 
 void libos_signals_update_pending(void) {
     spin_lock(&g_lock);
+    collect_host_signals_locked();
     update_flag_locked(libos_current_thread());
     spin_unlock(&g_lock);
 }

@@ -51,7 +51,8 @@ uint64_t libos_signals_pending(void);
 int libos_signal_dequeue(uint64_t set, siginfo_t *info);
 /* Whether a signal the thread does not block would run a handler or end the process. */
 bool libos_signal_deliverable(uint64_t mask);
-/* Recomputes the calling thread's pending flag after its mask changed. */
+/* Recomputes the calling thread's pending flag (after its mask changed, or after a LibOS
+ * wait of its own returned EINTR), taking in host signals recorded meanwhile. */
 void libos_signals_update_pending(void);
 
 /* Delivers what is pending for the calling thread into pal_tcb()->app. interrupted_nr is

@@ -12,6 +12,7 @@
 #include "libos/libos.h"
 #include "libos/thread.h"
 #include "libos/futex.h"
+#include "libos/signal.h"
 #include "libos/fd.h"
 #include "libos/vma.h"
 #include "libos/fs/mount.h"
@@ -140,12 +141,24 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
     if (flags & CLONE_PARENT_SETTID)
         *ptid = (int)pid;
     if (notify[0] >= 0) {
-        /* The child holds the write end until its execve succeeds or it ends. */
+        /* The child holds the write end until its execve succeeds or it ends. Like Linux's
+         * vfork wait, this one is not cut short by app signals: they stay pending. A host
+         * signal recorded on this thread (SIGCHLD, say) leaves the pending flag set, and the
+         * blocking gate would then fail every read at once: recompute the flag, and yield
+         * while a signal this thread could take really is pending. */
         char byte;
         long r;
-        do
+        for (;;) {
             r = pal_read(notify[0], &byte, 1);
-        while (r > 0 || r == -EINTR);
+            if (r == 0 || (r < 0 && r != -EINTR))
+                break;
+            if (r == -EINTR) {
+                libos_thread_check_stop();
+                libos_signals_update_pending();
+                if (pal_tcb()->signal_pending)
+                    pal_sched_yield();
+            }
+        }
         pal_close(notify[0]);
     }
     return pid;
