@@ -411,6 +411,13 @@ class Suite:
         esbuild_tests = load_module(os.path.join(ROOT, "tests", "esbuild", "esbuild_tests.py"))
         self.tests += esbuild_tests.make_tests(self, sys.modules[__name__])
 
+    def add_module_tests(self, relpath):
+        """Tests defined by a tests/KIND/KIND_tests.py module (make_tests(suite, runner)),
+        when that module exists."""
+        path = os.path.join(ROOT, "tests", relpath)
+        if os.path.exists(path):
+            self.tests += load_module(path).make_tests(self, sys.modules[__name__])
+
     def add_go_stdlib_tests(self):
         """go_stdlib/PKG: Go standard-library test binaries, outcomes natively vs under
         enclos (tests/go_stdlib/stdlib_tests.py)."""
@@ -561,6 +568,10 @@ def main():
         suite.add_bad_input()
         suite.add_cli_tests()
         suite.add_esbuild_tests()
+        # decoder/NAME: the x86-64 decoder against objdump over whole real binaries.
+        suite.add_module_tests("decoder/decoder_tests.py")
+        # funcs/NAME: function discovery (gopclntab, symbols, eh_frame) over real binaries.
+        suite.add_module_tests("funcs/funcs_tests.py")
     if options.filter:
         suite.tests = [t for t in suite.tests if any(f in t[0] for f in options.filter)]
     if options.list:

@@ -117,8 +117,12 @@ RUN_TESTS = ENCLOS_OPTS='$(ENCLOS_OPTS)' $(if $(ENCLOS),ENCLOS='$(ENCLOS)') $(TE
 # the summary line.
 BUILD_ANYWAY = -@$(MAKE) --no-print-directory -k
 
+# Test kinds with their own host tools add them to EXTRA_TEST_TOOLS in their own .mk.
+EXTRA_TEST_TOOLS :=
+-include tests/decoder/decoder.mk tests/funcs/funcs.mk
+
 test:
-	$(BUILD_ANYWAY) unit-build test-progs $(BUILD)/enclos
+	$(BUILD_ANYWAY) unit-build test-progs $(BUILD)/enclos $(EXTRA_TEST_TOOLS)
 	@$(RUN_TESTS) --unit --integration
 
 unit:
@@ -126,7 +130,7 @@ unit:
 	@$(RUN_TESTS) --unit
 
 integration:
-	$(BUILD_ANYWAY) test-progs $(BUILD)/enclos
+	$(BUILD_ANYWAY) test-progs $(BUILD)/enclos $(EXTRA_TEST_TOOLS)
 	@$(RUN_TESTS) --integration
 
 smoke:
