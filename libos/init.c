@@ -22,12 +22,14 @@ static void heap_unmap(void *addr, size_t len) {
 
 /* A fault in app code: queued for the faulting thread, which then enters the LibOS and
  * gets it on its way back (its handler, or the default action). */
-static bool app_fault(const void *siginfo, const struct pal_context *ctx) {
+static bool app_fault(const void *siginfo, const struct pal_context *ctx,
+                      const struct pal_fault *fault) {
     siginfo_t info;
     memcpy(&info, siginfo, sizeof(info));
-    log_debug("app fault: signal %d code %d addr %#lx rip %#lx", info.si_signo, info.si_code,
-              (unsigned long)info.si_addr, (unsigned long)ctx->rip);
-    libos_signal_force(&info);
+    log_debug("app fault: signal %d code %d addr %#lx rip %#lx trap %lu", info.si_signo,
+              info.si_code, (unsigned long)info.si_addr, (unsigned long)ctx->rip,
+              (unsigned long)fault->trapno);
+    libos_signal_fault(&info, fault);
     return true;
 }
 

@@ -197,6 +197,13 @@ long libos_signal_post(struct libos_thread *t, const siginfo_t *info) {
     return r;
 }
 
+void libos_signal_fault(const siginfo_t *info, const struct pal_fault *fault) {
+    /* Linux keeps the last fault's registers per thread and shows them in every frame. */
+    struct libos_thread *self = libos_current_thread();
+    self->fault = *fault;
+    libos_signal_force(info);
+}
+
 void libos_signal_force(const siginfo_t *info) {
     struct libos_thread *self = libos_current_thread();
     int sig = info->si_signo;
@@ -472,10 +479,9 @@ static bool setup_frame(struct libos_thread *t, struct pal_context *ctx, int sig
     m->eflags = ctx->rflags;
     m->cs = 0x33;
     m->ss = 0x2b;
-    if (sig == SIGSEGV || sig == SIGBUS) {
-        m->cr2 = (uint64_t)info->si_addr;
-        m->trapno = 14;
-    }
+    m->trapno = t->fault.trapno;
+    m->err = t->fault.error_code;
+    m->cr2 = t->fault.address;
     m->oldmask = saved_mask;
     m->fpstate = (struct _fpstate_64 *)fp;
     f->uc.uc_sigmask = saved_mask;

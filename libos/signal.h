@@ -44,6 +44,10 @@ long libos_signal_post(struct libos_thread *t, const siginfo_t *info);
 /* A synchronous fault of the calling thread: delivered even if blocked or ignored (then
  * with the default action), as Linux's force_sig does. */
 void libos_signal_force(const siginfo_t *info);
+/* A hardware fault of the calling thread: forced as above, and its trap number, error code
+ * and address kept for the sigcontext of the frames that follow (as Linux does). */
+struct pal_fault;
+void libos_signal_fault(const siginfo_t *info, const struct pal_fault *fault);
 
 /* The signals pending for the calling thread (its own and the process's). */
 uint64_t libos_signals_pending(void);

@@ -28,6 +28,7 @@ struct libos_thread {
     bool context_replaced;            /* the syscall rewrote the whole app context */
     bool keep_caps;                   /* PR_SET_KEEPCAPS */
     int pdeathsig;                    /* PR_SET_PDEATHSIG */
+    struct pal_fault fault;           /* the last hardware fault, for signal frames */
     struct pal_context start_context; /* a new thread's first app registers */
     uint64_t start_fs_base;
     struct libos_thread *next; /* in the thread list */

@@ -28,6 +28,13 @@ struct pal_context {
     void *fpstate;       /* app's saved FPU/XSAVE area at an interruption, or NULL */
 };
 
+/* What the CPU reported about a fault, as Linux shows it in a signal frame's sigcontext. */
+struct pal_fault {
+    uint64_t trapno;     /* the exception vector: 14 page fault, 13 #GP, 6 #UD, 3 #BP... */
+    uint64_t error_code; /* the exception's error code (page faults: user/write/fetch bits) */
+    uint64_t address;    /* CR2: the faulting address of a page fault */
+};
+
 struct pal_tcb {
     struct pal_tcb *self;   /* %gs:0, so C code can find the block */
     void *libos_stack_top;  /* %gs:8, entry stubs switch to it */
@@ -98,7 +105,8 @@ struct pal_upcalls {
      * signal context. True: the LibOS queued it, and the thread enters the LibOS through
      * interrupt_entry with ctx as its app registers; false: the process ends as the signal
      * would. */
-    bool (*app_fault)(const void *siginfo, const struct pal_context *ctx);
+    bool (*app_fault)(const void *siginfo, const struct pal_context *ctx,
+                      const struct pal_fault *fault);
     /* A host signal reached the process (any thread, in host signal context: the LibOS
      * may only record it, without locks). False means the app ignores it. */
     bool (*host_signal)(int sig, const void *siginfo);

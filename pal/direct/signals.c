@@ -90,7 +90,10 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv) {
     }
     struct pal_context ctx;
     pal_context_from_host(&ctx, &uc->uc_mcontext);
-    if (g_pal_upcalls.app_fault && g_pal_upcalls.app_fault(si, &ctx)) {
+    struct pal_fault fault = {.trapno = uc->uc_mcontext.trapno,
+                              .error_code = uc->uc_mcontext.err,
+                              .address = uc->uc_mcontext.cr2};
+    if (g_pal_upcalls.app_fault && g_pal_upcalls.app_fault(si, &ctx, &fault)) {
         enter_libos(tcb, &uc->uc_mcontext);
         return;
     }
