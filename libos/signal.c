@@ -45,6 +45,8 @@ void libos_sigaction_get(int sig, struct kernel_sigaction *out) {
 }
 
 static void drop_pending(struct sigpending *p, int sig);
+static void refresh_watches_locked(void);
+static void collect_host_signals_locked(void);
 
 /* Whether the action drops sig. Read under g_lock, or racily by the host-signal recorder
  * (which only decides whether to disturb a thread; the collector decides again). */
@@ -64,6 +66,7 @@ void libos_sigaction_set(int sig, const struct kernel_sigaction *act) {
         for (struct libos_thread *t = libos_threads_first(); t; t = t->next)
             drop_pending(&t->sig_pending, sig);
         libos_threads_unlock();
+        refresh_watches_locked();
     }
     spin_unlock(&g_lock);
 }
@@ -107,6 +110,7 @@ static long enqueue(struct sigpending *p, const siginfo_t *info) {
     p->tail = e;
     p->set |= SIGBIT(sig);
     g_queued++;
+    refresh_watches_locked();
     return 0;
 }
 
@@ -126,13 +130,66 @@ static void take(struct sigpending *p, int sig, siginfo_t *info) {
         bool more = false;
         for (struct sigqueue_entry *n = p->head; n; n = n->next)
             more |= n->info.si_signo == sig;
-        if (!more)
+        if (!more) {
             p->set &= ~SIGBIT(sig);
+            refresh_watches_locked();
+        }
         return;
     }
     memset(info, 0, sizeof(*info)); /* not reached: set and queue agree */
     info->si_signo = sig;
     p->set &= ~SIGBIT(sig);
+}
+
+/* ---- Watches: signalfd readiness (under g_lock) -------------------------------------- */
+
+static struct signal_watch *g_watches;
+
+/* A watch is readable while any thread or the process has a signal of its mask pending:
+ * host poll and epoll see that through the watch's ready flag. */
+static void refresh_watches_locked(void) {
+    if (!g_watches)
+        return;
+    uint64_t pending = g_process_pending.set;
+    libos_threads_lock();
+    for (struct libos_thread *t = libos_threads_first(); t; t = t->next)
+        pending |= t->sig_pending.set;
+    libos_threads_unlock();
+    for (struct signal_watch *w = g_watches; w; w = w->next) {
+        bool readable = (pending & w->mask) != 0;
+        if (readable != w->readable) {
+            w->readable = readable;
+            pal_ready_flag_set(w->handle, readable);
+        }
+    }
+}
+
+void libos_signal_watch_add(struct signal_watch *w) {
+    spin_lock(&g_lock);
+    w->readable = false;
+    w->next = g_watches;
+    g_watches = w;
+    collect_host_signals_locked();
+    refresh_watches_locked();
+    spin_unlock(&g_lock);
+}
+
+void libos_signal_watch_set_mask(struct signal_watch *w, uint64_t mask) {
+    spin_lock(&g_lock);
+    w->mask = mask;
+    collect_host_signals_locked();
+    refresh_watches_locked();
+    spin_unlock(&g_lock);
+}
+
+void libos_signal_watch_remove(struct signal_watch *w) {
+    spin_lock(&g_lock);
+    for (struct signal_watch **link = &g_watches; *link; link = &(*link)->next)
+        if (*link == w) {
+            *link = w->next;
+            break;
+        }
+    spin_unlock(&g_lock);
 }
 
 /* Synchronous signals first, then the lowest number, as Linux picks. */
@@ -276,6 +333,32 @@ bool libos_signal_deliverable(uint64_t mask) {
     update_flag_locked(self);
     spin_unlock(&g_lock);
     return any;
+}
+
+long libos_signal_wait(uint64_t want, const struct __kernel_timespec *deadline, siginfo_t *info) {
+    struct libos_thread *self = libos_current_thread();
+    for (;;) {
+        int sig = libos_signal_dequeue(want, info);
+        if (sig)
+            return sig;
+        /* A signal outside the set that would run a handler interrupts the wait. */
+        if (libos_signal_deliverable(self->signal_mask | want))
+            return -EINTR;
+        /* Wait with the set unblocked, so that a sender picks and wakes this thread. */
+        uint64_t mask = self->signal_mask;
+        self->signal_mask &= ~want;
+        libos_signals_update_pending();
+        long r = 0;
+        if (!pal_tcb()->signal_pending)
+            r = pal_event_wait(&self->signal_wait, 0, deadline);
+        self->signal_mask = mask;
+        libos_signals_update_pending();
+        libos_thread_check_stop();
+        if (r == -ETIMEDOUT) {
+            sig = libos_signal_dequeue(want, info);
+            return sig ? sig : -EAGAIN;
+        }
+    }
 }
 
 void libos_signals_update_pending(void) {

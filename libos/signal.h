@@ -53,6 +53,13 @@ void libos_signal_fault(const siginfo_t *info, const struct pal_fault *fault);
 uint64_t libos_signals_pending(void);
 /* Takes a pending signal of set for the calling thread (sigtimedwait); 0 if none. */
 int libos_signal_dequeue(uint64_t set, siginfo_t *info);
+/* Waits until a signal of want is pending for the calling thread and takes it (want's
+ * signals count as unblocked meanwhile, so that senders pick this thread). Returns the
+ * signal, -EINTR when a signal outside want would run a handler, or -EAGAIN at deadline
+ * (CLOCK_MONOTONIC, absolute; NULL: no deadline). */
+struct __kernel_timespec;
+long libos_signal_wait(uint64_t want, const struct __kernel_timespec *deadline,
+                       siginfo_t *info);
 /* Whether a signal the thread does not block would run a handler or end the process. */
 bool libos_signal_deliverable(uint64_t mask);
 /* Recomputes the calling thread's pending flag (after its mask changed, or after a LibOS
@@ -64,6 +71,18 @@ void libos_signals_update_pending(void);
 void libos_signals_deliver(long interrupted_nr);
 /* rt_sigreturn: restores the context saved in the frame at the app's stack. */
 long libos_sigreturn(void);
+
+/* A signalfd's interest: its ready flag (pal_ready_flag_*) is kept readable while a signal
+ * of mask is pending for any thread or the process. */
+struct signal_watch {
+    uint64_t mask;
+    int handle; /* the PAL ready flag */
+    bool readable;
+    struct signal_watch *next;
+};
+void libos_signal_watch_add(struct signal_watch *w);
+void libos_signal_watch_set_mask(struct signal_watch *w, uint64_t mask);
+void libos_signal_watch_remove(struct signal_watch *w);
 
 /* The PAL's record of a host signal that reached the process (async, lock-free). */
 bool libos_host_signal(int sig, const void *info);

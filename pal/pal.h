@@ -347,6 +347,10 @@ long pal_epoll_ctl(int epoll_h, int op, int h, struct epoll_event *event);
 long pal_epoll_wait(int epoll_h, struct epoll_event *events, int max, int64_t timeout_ns);
 /* eventfd2 flags: EFD_NONBLOCK, EFD_SEMAPHORE. */
 long pal_eventfd(unsigned initial, int flags);
+/* A host object whose readability the LibOS sets, so that host poll and epoll can wait
+ * on files the LibOS makes up (signalfd). Setting never blocks and is not interrupted. */
+long pal_ready_flag_create(void);
+void pal_ready_flag_set(int h, bool readable);
 /* splice between two handles (one a pipe); the offsets (may be NULL) are in LibOS memory
  * and are updated. Both may block. */
 long pal_splice(int in_h, int64_t *in_off, int out_h, int64_t *out_off, size_t len, unsigned flags);

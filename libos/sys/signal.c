@@ -267,8 +267,7 @@ SYSCALL(rt_sigtimedwait, SUPPORT_FULL) {
     const struct __kernel_timespec *uts = ARG_PTR(const struct __kernel_timespec *, 2);
     if (ARG_ULONG(3) != 8)
         return -EINVAL;
-    if (!UACCESS_READ(set, sizeof(*set)) || (uinfo && !UACCESS_WRITE(uinfo, sizeof(*uinfo))) ||
-        (uts && !UACCESS_READ(uts, sizeof(*uts))))
+    if (!UACCESS_READ(set, sizeof(*set)) || (uts && !UACCESS_READ(uts, sizeof(*uts))))
         return -EFAULT;
     struct __kernel_timespec deadline, *dl = NULL;
     if (uts) {
@@ -284,37 +283,15 @@ SYSCALL(rt_sigtimedwait, SUPPORT_FULL) {
         dl = &deadline;
     }
     uint64_t want = *set & ~SIG_UNBLOCKABLE;
-    struct libos_thread *self = libos_current_thread();
-    for (;;) {
-        siginfo_t info;
-        int sig = libos_signal_dequeue(want, &info);
-        if (sig) {
-            if (uinfo)
-                memcpy(uinfo, &info, sizeof(info));
-            return sig;
-        }
-        /* A signal outside the set that would run a handler interrupts the wait. */
-        if (libos_signal_deliverable(self->signal_mask | want))
-            return -EINTR;
-        /* Wait with the set unblocked, so that a sender wakes this thread. */
-        uint64_t mask = self->signal_mask;
-        self->signal_mask &= ~want;
-        libos_signals_update_pending();
-        long r = 0;
-        if (!pal_tcb()->signal_pending)
-            r = pal_event_wait(&self->signal_wait, 0, dl);
-        self->signal_mask = mask;
-        libos_signals_update_pending();
-        libos_thread_check_stop();
-        if (r == -ETIMEDOUT) {
-            if ((sig = libos_signal_dequeue(want, &info))) {
-                if (uinfo)
-                    memcpy(uinfo, &info, sizeof(info));
-                return sig;
-            }
-            return -EAGAIN;
-        }
+    siginfo_t info;
+    long sig = libos_signal_wait(want, dl, &info);
+    /* Linux takes the signal first; a bad pointer then loses it, with EFAULT. */
+    if (sig > 0 && uinfo) {
+        if (!UACCESS_WRITE(uinfo, sizeof(*uinfo)))
+            return -EFAULT;
+        memcpy(uinfo, &info, sizeof(info));
     }
+    return sig;
 }
 
 /* ---- Timers: the host's ------------------------------------------------------------------- */

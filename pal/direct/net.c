@@ -15,6 +15,7 @@
  * headers). */
 #define HOST_SOCK_CLOEXEC O_CLOEXEC
 #define HOST_EFD_CLOEXEC O_CLOEXEC
+#define HOST_EFD_NONBLOCK O_NONBLOCK
 #define HOST_MSG_CMSG_CLOEXEC 0x40000000
 
 #define NSEC_PER_MSEC 1000000LL
@@ -113,6 +114,19 @@ long pal_epoll_wait(int epoll_h, struct epoll_event *events, int max, int64_t ti
 
 long pal_eventfd(unsigned initial, int flags) {
     return host_syscall2(__NR_eventfd2, initial, flags | HOST_EFD_CLOEXEC);
+}
+
+long pal_ready_flag_create(void) {
+    return host_syscall2(__NR_eventfd2, 0, HOST_EFD_NONBLOCK | HOST_EFD_CLOEXEC);
+}
+
+void pal_ready_flag_set(int h, bool readable) {
+    uint64_t value = 1;
+    /* Nonblocking eventfd: the write fails harmlessly if already set, the read if clear. */
+    if (readable)
+        host_syscall3(__NR_write, h, &value, sizeof(value));
+    else
+        host_syscall3(__NR_read, h, &value, sizeof(value));
 }
 
 long pal_splice(int in_h, int64_t *in_off, int out_h, int64_t *out_off, size_t len,

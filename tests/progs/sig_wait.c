@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #define SIGSET_SIZE 8
@@ -247,6 +249,30 @@ static void check_signalfd(void) {
                RAW(SYS_read, fd, ssi, sizeof(ssi)), sizeof(ssi[0]));
     join_sender(&sender);
     EXPECT_VAL("gives its signal", ssi[0].ssi_signo, SIGUSR2);
+    RAW(SYS_close, fd);
+
+    /* A blocking epoll_wait on a signalfd, woken by another process's kill (a host signal). */
+    fd = signalfd_raw(-1, sigbit(SIGUSR1), SFD_CLOEXEC);
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    epoll_ctl(ep, EPOLL_CTL_ADD, (int)fd, &event);
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child == 0) {
+        sleep_ms(50);
+        kill(parent, SIGUSR1);
+        _exit(0);
+    }
+    long n;
+    do
+        n = RAW(SYS_epoll_wait, ep, &out, 1, 5000);
+    while (n == -EINTR);
+    EXPECT_VAL("epoll_wait woken by another process's kill", n, 1);
+    memset(ssi, 0, sizeof(ssi));
+    EXPECT_VAL("read after it", RAW(SYS_read, fd, ssi, sizeof(ssi)), sizeof(ssi[0]));
+    EXPECT_TRUE("ssi_code SI_USER, ssi_pid the sender's",
+                ssi[0].ssi_code == SI_USER && ssi[0].ssi_pid == (uint32_t)child);
+    waitpid(child, NULL, 0);
+    RAW(SYS_close, ep);
     RAW(SYS_close, fd);
 
     uint64_t mask = sigbit(SIGUSR1);
