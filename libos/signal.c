@@ -200,10 +200,16 @@ static int pick(uint64_t set) {
     return __builtin_ctzll(sync ? sync : set) + 1;
 }
 
+static bool ring_empty(struct host_signal_ring *r) {
+    return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) ==
+               __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&r->overflow, __ATOMIC_ACQUIRE);
+}
+
 static void update_flag_locked(struct libos_thread *t) {
     uint64_t ready = (t->sig_pending.set | g_process_pending.set) & ~t->signal_mask;
     t->tcb->signal_pending = ready != 0 || __atomic_load_n(&g_host_arrived, __ATOMIC_RELAXED) ||
-                             libos_thread_must_stop(t);
+                             !ring_empty(&t->host_signals) || libos_thread_must_stop(t);
 }
 
 void libos_thread_kick(struct libos_thread *t) {
@@ -275,17 +281,78 @@ void libos_signal_force(const siginfo_t *info) {
     spin_unlock(&g_lock);
 }
 
+#define DIRECTED_TIMERS 4096
+static volatile uint64_t g_directed_timers[DIRECTED_TIMERS / 64];
+
+void libos_signal_timer_directed(int timer_id, bool to_thread) {
+    if (timer_id < 0 || timer_id >= DIRECTED_TIMERS)
+        return;
+    uint64_t bit = 1ULL << (timer_id % 64);
+    if (to_thread)
+        __atomic_or_fetch(&g_directed_timers[timer_id / 64], bit, __ATOMIC_RELEASE);
+    else
+        __atomic_and_fetch(&g_directed_timers[timer_id / 64], ~bit, __ATOMIC_RELEASE);
+}
+
+/* Whether the host sent this signal to the receiving thread rather than to the process. */
+static bool thread_directed(const siginfo_t *info) {
+    if (info->si_code == SI_TKILL)
+        return true;
+    if (info->si_code != SI_TIMER)
+        return false;
+    int id = info->si_tid; /* the timer id */
+    return id >= 0 && id < DIRECTED_TIMERS &&
+           (__atomic_load_n(&g_directed_timers[id / 64], __ATOMIC_ACQUIRE) & (1ULL << (id % 64)));
+}
+
 bool libos_host_signal(int sig, const void *info) {
     /* Runs in a host signal handler: no locks. */
     if (is_ignored(sig))
         return false;
-    memcpy(&g_host_info[sig], info, sizeof(siginfo_t));
-    __atomic_or_fetch(&g_host_arrived, SIGBIT(sig), __ATOMIC_RELEASE);
+    struct libos_thread *self = libos_current_thread();
+    if (self && thread_directed(info)) {
+        struct host_signal_ring *r = &self->host_signals;
+        uint32_t tail = r->tail;
+        if (tail - __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) < HOST_SIGNAL_RING) {
+            memcpy(&r->slots[tail % HOST_SIGNAL_RING], info, sizeof(siginfo_t));
+            __atomic_store_n(&r->tail, tail + 1, __ATOMIC_RELEASE);
+        } else {
+            __atomic_or_fetch(&r->overflow, SIGBIT(sig), __ATOMIC_RELEASE);
+        }
+    } else {
+        memcpy(&g_host_info[sig], info, sizeof(siginfo_t));
+        __atomic_or_fetch(&g_host_arrived, SIGBIT(sig), __ATOMIC_RELEASE);
+    }
     pal_tcb()->signal_pending = 1;
     return true;
 }
 
+/* The calling thread's own host signals, into its pending set. */
+static void collect_thread_host_signals_locked(struct libos_thread *self) {
+    struct host_signal_ring *r = &self->host_signals;
+    if (ring_empty(r))
+        return;
+    uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+    for (uint32_t head = r->head; head != tail; head++) {
+        siginfo_t info = r->slots[head % HOST_SIGNAL_RING];
+        __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+        post_locked(self, &info);
+    }
+    uint64_t overflow = __atomic_exchange_n(&r->overflow, 0, __ATOMIC_ACQUIRE);
+    while (overflow) {
+        siginfo_t info;
+        memset(&info, 0, sizeof(info));
+        info.si_signo = __builtin_ctzll(overflow) + 1;
+        info.si_code = SI_TKILL;
+        overflow &= overflow - 1;
+        post_locked(self, &info);
+    }
+}
+
 static void collect_host_signals_locked(void) {
+    struct libos_thread *self = libos_current_thread();
+    if (self)
+        collect_thread_host_signals_locked(self);
     if (!__atomic_load_n(&g_host_arrived, __ATOMIC_RELAXED))
         return;
     uint64_t arrived = __atomic_exchange_n(&g_host_arrived, 0, __ATOMIC_ACQUIRE);

@@ -33,6 +33,17 @@ struct sigpending {
     struct sigqueue_entry *head, *tail;
 };
 
+/* Host signals the host sent to one thread (tgkill from another process, a SIGEV_THREAD_ID
+ * timer), recorded by that thread's host handler and collected by the thread itself: one
+ * producer and one consumer on the same thread, so no lock. Past the ring's size only the
+ * signal number is kept. */
+#define HOST_SIGNAL_RING 16
+struct host_signal_ring {
+    volatile uint32_t head, tail;
+    volatile uint64_t overflow;
+    siginfo_t slots[HOST_SIGNAL_RING];
+};
+
 /* rt_sigaction's view of the actions table. */
 void libos_sigaction_get(int sig, struct kernel_sigaction *out);
 void libos_sigaction_set(int sig, const struct kernel_sigaction *act);
@@ -58,8 +69,7 @@ int libos_signal_dequeue(uint64_t set, siginfo_t *info);
  * signal, -EINTR when a signal outside want would run a handler, or -EAGAIN at deadline
  * (CLOCK_MONOTONIC, absolute; NULL: no deadline). */
 struct __kernel_timespec;
-long libos_signal_wait(uint64_t want, const struct __kernel_timespec *deadline,
-                       siginfo_t *info);
+long libos_signal_wait(uint64_t want, const struct __kernel_timespec *deadline, siginfo_t *info);
 /* Whether a signal the thread does not block would run a handler or end the process. */
 bool libos_signal_deliverable(uint64_t mask);
 /* Recomputes the calling thread's pending flag (after its mask changed, or after a LibOS
@@ -86,6 +96,8 @@ void libos_signal_watch_remove(struct signal_watch *w);
 
 /* The PAL's record of a host signal that reached the process (async, lock-free). */
 bool libos_host_signal(int sig, const void *info);
+/* Host timer ids whose signal goes to one thread (SIGEV_THREAD_ID). */
+void libos_signal_timer_directed(int timer_id, bool to_thread);
 /* Makes thread t enter the LibOS soon (to take a signal or a request). */
 void libos_thread_kick(struct libos_thread *t);
 

@@ -22,14 +22,15 @@ struct libos_thread {
     size_t altstack_size;
     int altstack_flags; /* SS_DISABLE or SS_AUTODISARM */
     char name[16];
-    volatile uint32_t event;          /* futex waits sleep on this word (pal_event_wait) */
-    volatile uint32_t start_gate;     /* a new thread waits here until its parent is done */
-    volatile uint32_t signal_wait;    /* stays 0: sigsuspend sleeps on it until kicked */
-    bool context_replaced;            /* the syscall rewrote the whole app context */
-    bool keep_caps;                   /* PR_SET_KEEPCAPS */
-    int pdeathsig;                    /* PR_SET_PDEATHSIG */
-    struct pal_fault fault;           /* the last hardware fault, for signal frames */
-    struct pal_context start_context; /* a new thread's first app registers */
+    volatile uint32_t event;              /* futex waits sleep on this word (pal_event_wait) */
+    volatile uint32_t start_gate;         /* a new thread waits here until its parent is done */
+    volatile uint32_t signal_wait;        /* stays 0: sigsuspend sleeps on it until kicked */
+    bool context_replaced;                /* the syscall rewrote the whole app context */
+    bool keep_caps;                       /* PR_SET_KEEPCAPS */
+    int pdeathsig;                        /* PR_SET_PDEATHSIG */
+    struct pal_fault fault;               /* the last hardware fault, for signal frames */
+    struct host_signal_ring host_signals; /* host signals sent to this very thread */
+    struct pal_context start_context;     /* a new thread's first app registers */
     uint64_t start_fs_base;
     struct libos_thread *next; /* in the thread list */
 };

@@ -337,7 +337,10 @@ SYSCALL(timer_create, SUPPORT_FULL) {
         return -EFAULT;
     if (sev && sev->notify == 4 /* SIGEV_THREAD_ID */ && !libos_thread_exists(sev->tid))
         return -EINVAL;
-    return pal_host_timer_call(222 /* timer_create */, clock, (long)sev, (long)id, 0);
+    long r = pal_host_timer_call(222 /* timer_create */, clock, (long)sev, (long)id, 0);
+    if (r == 0)
+        libos_signal_timer_directed(*id, sev && sev->notify == 4);
+    return r;
 }
 
 SYSCALL(timer_settime, SUPPORT_FULL) {
@@ -361,5 +364,8 @@ SYSCALL(timer_getoverrun, SUPPORT_FULL) {
 }
 
 SYSCALL(timer_delete, SUPPORT_FULL) {
-    return pal_host_timer_call(226 /* timer_delete */, ARG_INT(0), 0, 0, 0);
+    long r = pal_host_timer_call(226 /* timer_delete */, ARG_INT(0), 0, 0, 0);
+    if (r == 0)
+        libos_signal_timer_directed(ARG_INT(0), false);
+    return r;
 }

@@ -1,7 +1,10 @@
 /* Lost-signal stress: target threads sit in blocking calls (pipe read, futex wait,
  * epoll_wait, nanosleep) or run without blocking (a computation loop, a loop of cheap
  * syscalls; both yield the CPU between bursts so that a small machine is not starved), and
- * a sender thread sends them signals with tgkill at random moments. Each target's handler
+ * two senders send them signals with tgkill at random moments: a thread of this process and
+ * a forked child process (which gets each of its signals through a MAP_SHARED mailbox, so a
+ * signal reaches the process from outside, as a host signal under enclos, about half of the
+ * time; which sender sends each signal is a random choice). Each target's handler
  * counts what it receives. The sender keeps one signal in flight per target: before it
  * sends the next one to a target it waits until the target's handler has counted the
  * previous one, so the coalescing of standard signals can never hide a loss; a signal not
@@ -16,17 +19,18 @@
  * Modes: argv[2] "long" sends 1000000 signals; the environment variable
  * ENCLOS_STRESS_SIGNALS=N sends N; the default is 20000. The output is the count and
  * "ok" lines only.
- *
- * The signals come from a thread of the same process. Sending from another process as
- * well (a forked child that shares the acknowledgement counters through a MAP_SHARED
- * mapping) is left for when fork is part of the suite's signal work. */
+ */
 #include "testlib.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FUTEX_WAIT_PRIVATE 128
 #define FUTEX_WAKE_PRIVATE 129
@@ -223,6 +227,78 @@ static void wait_for_ack(int index) {
 
 static uint64_t send_failures;
 
+/* ---- The other process ------------------------------------------------------------------ */
+
+/* Shared with the forked sender: one request at a time. */
+struct mailbox {
+    volatile int request; /* 0 empty, 1 a signal to send, -1 quit */
+    volatile long pid, tid;
+    volatile int signo;
+    volatile uint64_t sent, failures;
+};
+static struct mailbox *mailbox;
+static pid_t other_process;
+
+static void other_process_main(void) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    rng_state ^= 0x5bd1e995; /* its own pauses, still reproducible */
+    for (;;) {
+        int request = __atomic_load_n(&mailbox->request, __ATOMIC_ACQUIRE);
+        if (request < 0)
+            _exit(0);
+        if (request == 0) {
+            RAW(SYS_sched_yield);
+            continue;
+        }
+        random_pause();
+        if (RAW(SYS_tgkill, mailbox->pid, mailbox->tid, mailbox->signo) != 0)
+            mailbox->failures++;
+        mailbox->sent++;
+        __atomic_store_n(&mailbox->request, 0, __ATOMIC_RELEASE);
+    }
+}
+
+static void start_other_process(void) {
+    mailbox =
+        mmap(NULL, sizeof(*mailbox), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mailbox == MAP_FAILED)
+        tl_die("mmap");
+    mailbox->request = 0;
+    other_process = fork();
+    if (other_process < 0)
+        tl_die("fork");
+    if (other_process == 0)
+        other_process_main();
+}
+
+static void wait_for_empty_mailbox(int index) {
+    uint64_t deadline = tl_monotonic_ns() + ACK_LIMIT_NS;
+    while (__atomic_load_n(&mailbox->request, __ATOMIC_ACQUIRE) != 0) {
+        if (tl_monotonic_ns() > deadline)
+            fail_and_exit("the other process did not take a request within 5 s", index);
+        RAW(SYS_sched_yield);
+    }
+}
+
+/* Hands one signal to the other process once it has sent the previous one. */
+static void send_through_other_process(long pid, long tid, int signo, int index) {
+    wait_for_empty_mailbox(index);
+    mailbox->pid = pid;
+    mailbox->tid = tid;
+    mailbox->signo = signo;
+    __atomic_store_n(&mailbox->request, 1, __ATOMIC_RELEASE);
+}
+
+static void stop_other_process(void) {
+    wait_for_empty_mailbox(-1);
+    __atomic_store_n(&mailbox->request, -1, __ATOMIC_RELEASE);
+    int status;
+    if (waitpid(other_process, &status, 0) != other_process || !WIFEXITED(status))
+        fail_and_exit("the other process did not exit cleanly", -1);
+}
+
+static uint64_t sent_from_here;
+
 static void send_all(uint64_t total) {
     long pid = RAW(SYS_getpid);
     const int signals[] = {SIGUSR1, SIGUSR2, SIGRTMIN + 1};
@@ -232,10 +308,16 @@ static void send_all(uint64_t total) {
         phase_target = index;
         wait_for_ack(index);
         random_pause();
-        int signo = signals[next_random() % 3];
+        uint64_t r = next_random();
+        int signo = signals[r % 3];
         targets[index].sent++;
-        if (RAW(SYS_tgkill, pid, targets[index].tid, signo) != 0)
-            send_failures++;
+        if ((r >> 8) & 1) {
+            send_through_other_process(pid, targets[index].tid, signo, index);
+        } else {
+            sent_from_here++;
+            if (RAW(SYS_tgkill, pid, targets[index].tid, signo) != 0)
+                send_failures++;
+        }
         progress++;
     }
     phase = "waiting for the last signals";
@@ -290,7 +372,9 @@ int main(int argc, char **argv) {
             sched_yield();
     }
 
+    start_other_process();
     send_all(total);
+    stop_other_process();
 
     uint64_t sent = 0, received = 0;
     bool each_matches = true;
@@ -300,7 +384,10 @@ int main(int argc, char **argv) {
         each_matches = each_matches && targets[i].received == targets[i].sent;
     }
     EXPECT_VAL("signals sent", sent, total);
-    EXPECT_VAL("tgkill failures", send_failures, 0);
+    EXPECT_VAL("signals sent by another thread", sent_from_here, total - (uint64_t)mailbox->sent);
+    EXPECT_TRUE("signals sent by another process: about half",
+                mailbox->sent > total / 3 && mailbox->sent < total - total / 3);
+    EXPECT_VAL("tgkill failures", send_failures + mailbox->failures, 0);
     EXPECT_TRUE("every signal observed by its target's handler", each_matches && received == total);
     EXPECT_VAL("signals observed by other threads", strays, 0);
 
