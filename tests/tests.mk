@@ -169,11 +169,14 @@ $(GO_BUILD_DIR)/hello.stripped: $(wildcard tests/go/hello/*.go) tests/go/go.mod 
 	@mkdir -p $(dir $@)
 	cd tests/go && $(GO_ENV) $(GO) build -trimpath -ldflags='-s -w' -o $(abspath $@) ./hello
 
-# `go test -c` runs in GOROOT/src, the module std.
+# `go test -c` runs in GOROOT/src, the module std. time's tests load America/Los_Angeles
+# from GOROOT/lib/time/zoneinfo.zip, which Debian does not ship: they get Go's embedded
+# copy of the time zone database instead (the timetzdata tag).
+go_stdlib_flags = $(if $(filter time,$(1)),-tags=timetzdata)
 define go_stdlib_rule
 $(GO_STDLIB_DIR)/$(subst /,_,$(1)).test: $(wildcard $(GOROOT_DIR)/src/$(1)/*.go) $(GO_TOOLCHAIN)
 	@mkdir -p $$(dir $$@)
-	cd $(GOROOT_DIR)/src && $(GO_ENV) $(GO) test -c -o $$(abspath $$@) $(1)
+	cd $(GOROOT_DIR)/src && $(GO_ENV) $(GO) test -c $(call go_stdlib_flags,$(1)) -o $$(abspath $$@) $(1)
 endef
 $(foreach p,$(GO_STDLIB_PKGS),$(eval $(call go_stdlib_rule,$(p))))
 
