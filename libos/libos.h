@@ -61,6 +61,9 @@ void libos_signals_exec_reset(void);
 long libos_keepcaps_prctl(int option, unsigned long arg);
 /* The real uid the LibOS keeps (what a signal's si_uid carries). */
 unsigned libos_real_uid(void);
+/* The /proc/PID/status line for key ("Uid", "Groups"... without the colon) from the ids the
+ * LibOS keeps, without its newline; -1 when key is not a credentials line or out is short. */
+long libos_creds_status_line(const char *key, size_t key_len, char *out, size_t cap);
 
 /* fork, vfork and clone without CLONE_THREAD (libos/sys/fork.c). */
 long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls);

@@ -52,6 +52,13 @@ void libos_threads_init(void) {
     thread_list_add(&main_thread);
 }
 
+void libos_thread_set_name(const char *name) {
+    struct libos_thread *self = libos_current_thread();
+    str_copy(self->name, name, sizeof(self->name));
+    /* The host's copy is what /proc shows (comm, status, stat). */
+    pal_thread_set_name(self->name);
+}
+
 void libos_threads_lock(void) {
     spin_lock(&g_threads_lock);
 }

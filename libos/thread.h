@@ -36,6 +36,8 @@ struct libos_thread {
 };
 
 struct libos_thread *libos_current_thread(void);
+/* PR_SET_NAME, and a new program's name: at most 15 bytes kept, as Linux. */
+void libos_thread_set_name(const char *name);
 /* Sets up the main thread's state; called once at start. */
 void libos_threads_init(void);
 /* Looks a live thread up by tid (the caller must not keep the pointer past its exit). */

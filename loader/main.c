@@ -4,6 +4,7 @@
 #include "libos/libos.h"
 #include "libos/memory.h"
 #include "libos/fd.h"
+#include "libos/thread.h"
 #include "libos/fs/mount.h"
 #include "loader/manifest.h"
 #include <linux/fcntl.h>
@@ -222,6 +223,9 @@ void loader_main(int argc, char **argv, char **envp) {
 void loader_start_image(const struct loaded_image *img, const char *exe_path, const char *execfn,
                         int argc, char **argv, char **envp) {
     fs_set_exe_path(exe_path);
+    /* Linux names the process after the file execve was given (its last component). */
+    const char *base = strrchr(execfn, '/');
+    libos_thread_set_name(base ? base + 1 : execfn);
     libos_brk_init(img->brk_start, g_libos_config.brk_max_size);
     uint64_t sp = loader_build_stack(img, argc, argv, envp, execfn, g_libos_config.stack_size);
     struct pal_context *ctx = &pal_tcb()->app;

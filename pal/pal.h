@@ -145,6 +145,8 @@ __attribute__((noreturn)) void pal_thread_exit(void);
  * thread inside the LibOS and not blocked is not disturbed: the LibOS checks its own
  * requests before it returns to app code. */
 long pal_thread_interrupt(int tid);
+/* The calling thread's name as the host shows it (/proc/.../comm, status, ps). */
+void pal_thread_set_name(const char *name);
 
 /* Per-thread events, the base of the LibOS futex and sleeps: a 32-bit word the waiter owns.
  * pal_event_wait sleeps while *word == expected, until woken, until abs_timeout (on
@@ -284,6 +286,8 @@ void pal_set_unsafe_gate(bool unsafe);
 long pal_host_setsid(void);
 long pal_host_ids(unsigned ids[6]); /* ruid, euid, suid, rgid, egid, sgid */
 long pal_host_getgroups(int n, unsigned *groups);
+/* The host process's capability sets (what the LibOS's model starts from). */
+long pal_host_caps(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
 long pal_host_uname(void *utsname);
 long pal_host_rlimit(int resource, const void *new_limit, void *old_limit);
 long pal_host_sysinfo(void *info);

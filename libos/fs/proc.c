@@ -4,6 +4,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/fs/mount.h"
 #include "libos/libos.h"
+#include "libos/thread.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
 #include "common/fmt.h"
@@ -23,10 +24,12 @@ long proc_maps_generate(char **buf, size_t *len);
 /* The generator lives in the memory layer; until it is linked, maps come from the host. */
 #pragma weak proc_maps_generate
 
-#define SYNTH_DEV 0x16 /* st_dev of synthetic nodes */
+#define SYNTH_DEV 0x16   /* st_dev of synthetic nodes */
+#define STATUS_MAX 16384 /* a thread's status file is about 1.5 KiB */
 
 struct synth_data {
     enum synth_node node;
+    int node_fd; /* SYNTH_STATUS: the thread */
     spinlock_t lock;
     bool ready; /* directories: the listing is generated at the first getdents */
     char *buf;
@@ -84,6 +87,20 @@ static bool fd_is_open(int fd) {
     return f != NULL;
 }
 
+/* /proc/TID/status of one of the app's threads (Linux serves /proc/TID for every thread,
+ * though only the process shows in the /proc listing). */
+static long thread_status_lookup(const char *vpath, size_t *rest, int *node_fd) {
+    size_t n = match_component(vpath, "proc");
+    long tid;
+    size_t k = n ? number_component(vpath + n, &tid) : 0;
+    size_t m = k ? match_component(vpath + n + k, "status") : 0;
+    if (!m || !libos_thread_exists((int)tid))
+        return SYNTH_NONE;
+    *rest = n + k + m;
+    *node_fd = (int)tid;
+    return SYNTH_STATUS;
+}
+
 long synth_lookup(const char *vpath, size_t *rest, int *node_fd) {
     *node_fd = -1;
     size_t n = match_component(vpath, "dev");
@@ -107,10 +124,23 @@ long synth_lookup(const char *vpath, size_t *rest, int *node_fd) {
     bool numeric;
     n = own_proc_prefix(vpath, &numeric);
     if (!n)
-        return SYNTH_NONE;
+        return thread_status_lookup(vpath, rest, node_fd);
     const char *s = vpath + n;
     size_t m;
     size_t len;
+    if ((m = match_component(s, "status"))) {
+        *rest = n + m;
+        *node_fd = (int)libos_pid();
+        return SYNTH_STATUS;
+    }
+    size_t t = match_component(s, "task");
+    long tid;
+    size_t tk = t ? number_component(s + t, &tid) : 0;
+    if (tk && libos_thread_exists((int)tid) && (m = match_component(s + t + tk, "status"))) {
+        *rest = n + t + tk + m;
+        *node_fd = (int)tid;
+        return SYNTH_STATUS;
+    }
     if ((m = match_component(s, "maps")) && proc_maps_generate) {
         *rest = n + m;
         return SYNTH_MAPS;
@@ -559,10 +589,61 @@ static const struct file_ops g_synth_dir_ops = {
     .release = synth_release,
 };
 
+/* The host's status of the thread with the credentials lines replaced by the LibOS's. */
+static long generate_status(struct synth_data *d) {
+    char path[64];
+    fmt_snprintf(path, sizeof(path), "/proc/self/task/%d/status", d->node_fd);
+    long h = pal_open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (h < 0)
+        return h == -ENOENT ? -ESRCH : h;
+    char *host = rt_malloc(STATUS_MAX);
+    char *out = rt_malloc(STATUS_MAX);
+    size_t len = 0;
+    long r = 0;
+    while (host && out && len < STATUS_MAX - 1) {
+        r = pal_pread((int)h, host + len, STATUS_MAX - 1 - len, len);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    pal_close((int)h);
+    if (!host || !out || r < 0) {
+        rt_free(host);
+        rt_free(out);
+        return r < 0 ? r : -ENOMEM;
+    }
+    size_t used = 0;
+    for (size_t at = 0; at < len;) {
+        const char *line = host + at;
+        const char *end = memchr(line, '\n', len - at);
+        size_t line_len = end ? (size_t)(end - line) : len - at;
+        const char *colon = memchr(line, ':', line_len);
+        long made = colon ? libos_creds_status_line(line, (size_t)(colon - line), out + used,
+                                                    STATUS_MAX - used)
+                          : -1;
+        if (made < 0) {
+            if (used + line_len >= STATUS_MAX)
+                break;
+            memcpy(out + used, line, line_len);
+            made = (long)line_len;
+        }
+        used += (size_t)made;
+        if (end && used < STATUS_MAX)
+            out[used++] = '\n';
+        at += line_len + (end ? 1 : 0);
+    }
+    rt_free(host);
+    d->buf = out;
+    d->len = used;
+    return 0;
+}
+
 static long fill_content(struct synth_data *d) {
     const char *src = NULL;
     size_t len = 0;
     switch (d->node) {
+    case SYNTH_STATUS:
+        return generate_status(d);
     case SYNTH_MAPS: {
         if (!proc_maps_generate)
             return -ENOENT;
@@ -608,6 +689,7 @@ long synth_open(struct vfs_path *p, int flags, struct libos_file **out) {
     if (!d)
         return -ENOMEM;
     d->node = p->node;
+    d->node_fd = p->node_fd;
     long r = fill_content(d);
     if (r < 0) {
         rt_free(d);

@@ -24,6 +24,7 @@ enum synth_node {
     SYNTH_FD_DIR,       /* /proc/self/fd */
     SYNTH_FDINFO_DIR,   /* /proc/self/fdinfo */
     SYNTH_FDINFO,       /* /proc/self/fdinfo/N: the host's fdinfo of N's handle */
+    SYNTH_STATUS,       /* /proc/self/status, /proc/TID/status, .../task/TID/status */
     SYNTH_LINK_EXE,     /* /proc/self/exe */
     SYNTH_LINK_CWD,     /* /proc/self/cwd */
     SYNTH_LINK_ROOT,    /* /proc/self/root */

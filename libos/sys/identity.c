@@ -11,6 +11,7 @@
 #include "libos/libos.h"
 #include "common/alloc.h"
 #include "common/spinlock.h"
+#include "common/fmt.h"
 #include "common/string.h"
 #include "pal/pal.h"
 #include <linux/capability.h>
@@ -46,7 +47,10 @@ static struct creds *creds(void) {
             n = pal_host_getgroups((int)n, g_creds.groups);
             g_creds.ngroups = n > 0 ? (int)n : 0;
         }
-        if (g_creds.uid[1] == 0)
+        /* The sets the process really has (a container may have dropped some). */
+        if (pal_host_caps(&g_creds.cap_effective, &g_creds.cap_permitted,
+                          &g_creds.cap_inheritable) < 0 &&
+            g_creds.uid[1] == 0)
             g_creds.cap_effective = g_creds.cap_permitted = ALL_CAPS;
         g_creds_ready = true;
     }
@@ -63,6 +67,41 @@ static unsigned read_id(int which) {
 
 unsigned libos_real_uid(void) {
     return read_id(0);
+}
+
+/* Linux's /proc/PID/status shows the credentials in these lines; the LibOS's replace the
+ * host's (the file is otherwise the host's). */
+long libos_creds_status_line(const char *key, size_t key_len, char *out, size_t cap) {
+    static const char *const keys[] = {"Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff"};
+    int which = -1;
+    for (int i = 0; i < (int)(sizeof(keys) / sizeof(keys[0])); i++)
+        if (strlen(keys[i]) == key_len && !strncmp(keys[i], key, key_len))
+            which = i;
+    if (which < 0)
+        return -1;
+    spin_lock(&g_creds_lock);
+    const struct creds *c = creds();
+    size_t n = 0;
+    if (which <= 1) {
+        const unsigned *ids = which == 0 ? c->uid : c->gid;
+        unsigned fs = which == 0 ? c->fsuid : c->fsgid;
+        n = (size_t)fmt_snprintf(out, cap, "%s:\t%u\t%u\t%u\t%u", keys[which], ids[0], ids[1],
+                                 ids[2], fs);
+    } else if (which == 2) {
+        /* Space-separated, with one trailing space, as Linux prints them. */
+        n = (size_t)fmt_snprintf(out, cap, "Groups:\t");
+        for (int i = 0; i < c->ngroups && n < cap; i++)
+            n += (size_t)fmt_snprintf(out + n, cap - n, i ? " %u" : "%u", c->groups[i]);
+        if (n < cap)
+            n += (size_t)fmt_snprintf(out + n, cap - n, " ");
+    } else {
+        uint64_t caps = which == 3   ? c->cap_inheritable
+                        : which == 4 ? c->cap_permitted
+                                     : c->cap_effective;
+        n = (size_t)fmt_snprintf(out, cap, "%s:\t%016lx", keys[which], (unsigned long)caps);
+    }
+    spin_unlock(&g_creds_lock);
+    return n < cap ? (long)n : -1;
 }
 
 SYSCALL(getuid, SUPPORT_FULL) {

@@ -100,14 +100,16 @@ SYSCALL(prctl, SUPPORT_PARTIAL) {
     int option = ARG_INT(0);
     switch (option) {
     case PR_SET_NAME: {
-        long n = uaccess_strlen(ARG_PTR(const char *, 1), 4096);
-        if (n < 0)
-            return n == -ENAMETOOLONG ? -EFAULT : n;
-        char *name = libos_current_thread()->name;
-        size_t max = sizeof(libos_current_thread()->name) - 1;
-        size_t len = (size_t)n < max ? (size_t)n : max;
-        memcpy(name, ARG_PTR(const char *, 1), len);
+        char name[16];
+        const char *app_name = ARG_PTR(const char *, 1);
+        /* Linux copies at most 15 bytes, up to the first NUL. */
+        long n = uaccess_strlen(app_name, sizeof(name) - 1);
+        if (n < 0 && n != -ENAMETOOLONG)
+            return n;
+        size_t len = n < 0 ? sizeof(name) - 1 : (size_t)n;
+        memcpy(name, app_name, len);
         name[len] = 0;
+        libos_thread_set_name(name);
         return 0;
     }
     case PR_GET_NAME: {

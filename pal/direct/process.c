@@ -37,6 +37,23 @@ long pal_host_getgroups(int n, unsigned *groups) {
     return host_syscall2(__NR_getgroups, n, groups);
 }
 
+long pal_host_caps(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable) {
+    struct {
+        uint32_t version;
+        int pid;
+    } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    struct {
+        uint32_t effective, permitted, inheritable;
+    } data[2];
+    long r = host_syscall2(__NR_capget, &header, data);
+    if (r < 0)
+        return r;
+    *effective = data[0].effective | (uint64_t)data[1].effective << 32;
+    *permitted = data[0].permitted | (uint64_t)data[1].permitted << 32;
+    *inheritable = data[0].inheritable | (uint64_t)data[1].inheritable << 32;
+    return 0;
+}
+
 long pal_host_uname(void *utsname) {
     return host_syscall1(__NR_uname, utsname);
 }

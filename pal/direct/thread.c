@@ -151,6 +151,10 @@ void pal_threads_after_fork(struct pal_tcb *self) {
     (void)self;
 }
 
+void pal_thread_set_name(const char *name) {
+    host_syscall2(__NR_prctl, 15 /* PR_SET_NAME */, name);
+}
+
 long pal_thread_interrupt(int tid) {
     return host_syscall3(__NR_tgkill, host_syscall0(__NR_getpid), tid, PAL_HOST_SIG_INTERRUPT);
 }

@@ -18,11 +18,32 @@ struct __user_cap_data_struct {
     uint32_t effective, permitted, inheritable;
 };
 
+/* The credentials lines of a /proc status file, as the kernel (or the LibOS) shows them. */
+static void print_status(const char *label, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("%s: cannot open %s\n", label, path);
+        return;
+    }
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4) ||
+            !strncmp(line, "Groups:", 7) || !strncmp(line, "CapEff:", 7) ||
+            !strncmp(line, "CapPrm:", 7))
+            printf("%s: %s", label, line);
+    }
+    fclose(f);
+}
+
 static void print_ids(const char *label) {
     unsigned r, e, s, gr, ge, gs;
     RAW(SYS_getresuid, &r, &e, &s);
     RAW(SYS_getresgid, &gr, &ge, &gs);
     printf("%s: uid %u %u %u gid %u %u %u\n", label, r, e, s, gr, ge, gs);
+    print_status(label, "/proc/self/status");
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/task/%ld/status", RAW(SYS_getpid), RAW(SYS_gettid));
+    print_status(label, path);
 }
 
 static void print_caps(const char *label) {
