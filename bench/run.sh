@@ -62,6 +62,14 @@ http_rps() { # launcher... -> requests/s
     kill "$server" 2>/dev/null
     wait "$server" 2>/dev/null || true
 }
+# The load generator comes from Debian, installed once when missing (as root;
+# BENCH_NO_INSTALL=1 prevents it).
+if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ -z "${BENCH_NO_INSTALL:-}" ]; then
+    echo "bench: installing wrk" >&2
+    (export DEBIAN_FRONTEND=noninteractive
+     apt-get install -y -qq wrk >/dev/null 2>&1 ||
+         { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; }) || true
+fi
 if [ -x "$B/go_http" ] && command -v wrk >/dev/null 2>&1; then
     native_rps=$(http_rps env)
     enclos_rps=$(http_rps "$ENCLOS" run)
