@@ -21,6 +21,8 @@
 #define R15 (APP + 120)
 #define RIP (APP + 128)
 #define RFLAGS (APP + 136)
+#define SYSCALL_NR (APP + 144)
+#define FPSTATE (APP + 152)
 #define IN_RUNTIME 16
 #define LIBOS_STACK_TOP 8
 
@@ -34,6 +36,44 @@ libos_syscall_entry:
     call libos_handle_syscall
     jmp libos_return_to_app
     .size libos_syscall_entry, . - libos_syscall_entry
+
+/* A patched syscall site's trampoline jumps here (through %gs:208) with the app's registers
+ * as the syscall instruction would see them and the return point in rcx, which a syscall
+ * clobbers anyway. The app's stack is not touched: the registers go straight into the
+ * control block, flags through the LibOS stack. From here on it is a syscall entry like the
+ * kernel catch's, so restarts (RIP - 2) and signal delivery work the same way. */
+    .globl libos_patched_syscall_entry
+    .hidden libos_patched_syscall_entry
+    .type libos_patched_syscall_entry, @function
+libos_patched_syscall_entry:
+    movq $1, %gs:IN_RUNTIME
+    mov %rsp, %gs:RSP
+    mov %gs:LIBOS_STACK_TOP, %rsp
+    pushfq
+    popq %gs:RFLAGS
+    cld
+    mov %rax, %gs:RAX
+    mov %rax, %gs:SYSCALL_NR
+    mov %rcx, %gs:RIP
+    mov %rcx, %gs:RCX
+    mov %rbx, %gs:RBX
+    mov %rdx, %gs:RDX
+    mov %rsi, %gs:RSI
+    mov %rdi, %gs:RDI
+    mov %rbp, %gs:RBP
+    mov %r8, %gs:R8
+    mov %r9, %gs:R9
+    mov %r10, %gs:R10
+    mov %r11, %gs:R11
+    mov %r12, %gs:R12
+    mov %r13, %gs:R13
+    mov %r14, %gs:R14
+    mov %r15, %gs:R15
+    movq $0, %gs:FPSTATE
+    xor %ebp, %ebp
+    call libos_handle_patched_syscall
+    jmp libos_return_to_app
+    .size libos_patched_syscall_entry, . - libos_patched_syscall_entry
 
 /* A thread interrupted in app code (pal_thread_interrupt) arrives here the same way. */
     .globl libos_interrupt_entry

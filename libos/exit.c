@@ -1,5 +1,6 @@
 /* The end of the app: the --stats tables, then the host process exit. */
 #include "libos/libos.h"
+#include "libos/patch.h"
 #include "libos/syscall.h"
 #include "common/log.h"
 #include "pal/pal.h"
@@ -24,7 +25,8 @@ void libos_print_stats(void) {
     }
     log_raw("  %-24s %12lu\n", "total", (unsigned long)total);
     log_raw("  paths: kernel catch %lu, patched sites %lu\n", (unsigned long)ps->caught_syscalls,
-            (unsigned long)(total >= ps->caught_syscalls ? total - ps->caught_syscalls : 0));
+            (unsigned long)libos_patched_syscall_count());
+    libos_patch_print_stats();
     log_raw("  host calls: %lu (memory calls %lu)\n", (unsigned long)ps->host_calls,
             (unsigned long)ps->mem_calls);
     const struct libos_futex_stats *fs = libos_futex_stats();

@@ -1,5 +1,6 @@
 /* LibOS start: the PAL calls libos_start once the main thread's control block exists. */
 #include "libos/libos.h"
+#include "libos/patch.h"
 #include "libos/memory.h"
 #include "libos/thread.h"
 #include "libos/signal.h"
@@ -8,6 +9,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/spinlock.h"
+#include <linux/signal.h>
 #include "pal/pal.h"
 
 struct libos_config g_libos_config;
@@ -22,15 +24,17 @@ static void heap_unmap(void *addr, size_t len) {
 
 /* A fault in app code: queued for the faulting thread, which then enters the LibOS and
  * gets it on its way back (its handler, or the default action). */
-static bool app_fault(const void *siginfo, const struct pal_context *ctx,
-                      const struct pal_fault *fault) {
+static int app_fault(const void *siginfo, struct pal_context *ctx, const struct pal_fault *fault) {
     siginfo_t info;
     memcpy(&info, siginfo, sizeof(info));
+    /* int3 inside a patched window: a jump landed in the middle of it. */
+    if (info.si_signo == SIGTRAP && fault->trapno == 3 && libos_patch_redirect(&ctx->rip))
+        return PAL_FAULT_RESUME;
     log_debug("app fault: signal %d code %d addr %#lx rip %#lx trap %lu", info.si_signo,
               info.si_code, (unsigned long)info.si_addr, (unsigned long)ctx->rip,
               (unsigned long)fault->trapno);
     libos_signal_fault(&info, fault);
-    return true;
+    return PAL_FAULT_QUEUED;
 }
 
 static void yield_to_host(void) {

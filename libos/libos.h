@@ -15,6 +15,7 @@ struct libos_config {
     uint64_t brk_max_size; /* sys.brk.max_size */
     uint64_t max_threads;  /* sgx.max_threads, 0 = unlimited */
     enum pal_catch_kind catch_kind;
+    bool syscall_patching; /* libos.syscall_patching / --syscall-patching */
 };
 
 extern struct libos_config g_libos_config;
@@ -47,6 +48,10 @@ __attribute__((noreturn)) void libos_die_of_signal(int sig);
 /* Starts app code with the registers in pal_tcb()->app; does not return. */
 __attribute__((noreturn)) void libos_return_to_app(void);
 void libos_syscall_entry(void);
+/* The C side of a syscall entry: the app's registers are in pal_tcb()->app. */
+void libos_handle_syscall(void);
+/* Where patched sites' trampolines jump, with the return point in rcx (common/trampoline.h). */
+void libos_patched_syscall_entry(void);
 void libos_interrupt_entry(void);
 extern char libos_return_to_app_end[];
 

@@ -22,6 +22,11 @@ void libos_mem_release_app(void);
 void *libos_mem_map_runtime(size_t len);
 void libos_mem_unmap_runtime(void *addr, size_t len);
 
+/* A free range of len bytes whose every byte is within `reach` of every byte of
+ * [near_lo, near_hi) (patch trampolines: rel32 jumps); the highest such below near_lo if
+ * any, else above near_hi. -ENOMEM when there is none. */
+long libos_mem_free_near(uint64_t near_lo, uint64_t near_hi, size_t len, uint64_t reach);
+
 void libos_memory_init(void);
 void libos_brk_init(uint64_t start, uint64_t max_size);
 

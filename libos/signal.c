@@ -8,6 +8,7 @@
  * locks, and collected by the thread on its way out. */
 #include "libos/signal.h"
 #include "libos/libos.h"
+#include "libos/patch.h"
 #include "libos/thread.h"
 #include "libos/uaccess.h"
 #include "common/alloc.h"
@@ -625,7 +626,7 @@ static bool setup_frame(struct libos_thread *t, struct pal_context *ctx, int sig
     m->rax = ctx->rax;
     m->rcx = ctx->rcx;
     m->rsp = ctx->rsp;
-    m->rip = ctx->rip;
+    m->rip = libos_patch_app_rip(ctx->rip); /* its own code, not a trampoline */
     m->eflags = ctx->rflags;
     m->cs = 0x33;
     m->ss = 0x2b;
@@ -769,7 +770,7 @@ long libos_sigreturn(void) {
     ctx->rax = m->rax;
     ctx->rcx = m->rcx;
     ctx->rsp = m->rsp;
-    ctx->rip = m->rip;
+    ctx->rip = libos_patch_resume_rip(m->rip);
     ctx->rflags = (ctx->rflags & ~(uint64_t)EFLAGS_USER) | (m->eflags & EFLAGS_USER);
     if (m->fpstate) {
         if (!fpu_restore((const uint8_t *)m->fpstate))

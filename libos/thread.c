@@ -49,6 +49,7 @@ void libos_threads_init(void) {
     main_thread.altstack_flags = 2 /* SS_DISABLE */;
     main_thread.tcb = tcb;
     tcb->libos_thread = &main_thread;
+    tcb->patched_syscall_entry = (void *)libos_patched_syscall_entry;
     thread_list_add(&main_thread);
 }
 
@@ -195,6 +196,7 @@ static void thread_start(void *arg) {
     self->tcb = tcb;
     self->tid = tcb->host_tid;
     tcb->libos_thread = self;
+    tcb->patched_syscall_entry = (void *)libos_patched_syscall_entry;
     /* The parent writes the tid words the app asked for before the child may run app
      * code, as Linux guarantees. */
     while (__atomic_load_n(&self->start_gate, __ATOMIC_ACQUIRE) == 0)

@@ -28,6 +28,10 @@ static const char g_usage[] =
     "                          (trace prints every syscall with its arguments and result)\n"
     "  --stats                 print a table at exit: syscalls by name and by path taken,\n"
     "                          host calls made\n"
+    "  --syscall-patching=on|off\n"
+    "                          rewrite the syscall sites of the program's code into\n"
+    "                          direct calls into the LibOS at load time (default: on,\n"
+    "                          or the manifest's libos.syscall_patching)\n"
     "  --catch=sud|seccomp     kernel mechanism that traps syscalls the LibOS did not\n"
     "                          patch (default: sud, Syscall User Dispatch)\n"
     "  --debug-unsafe-gate     debugging only: blocking host calls skip the pending-signal\n"
@@ -75,6 +79,7 @@ static const char *option_value(const char *arg, const char *name) {
 void cli_parse(int argc, char **argv, struct cli_options *opt) {
     memset(opt, 0, sizeof(*opt));
     opt->log_level = -1;
+    opt->syscall_patching = -1;
     if (argc < 2)
         loader_fail(EXIT_ENCLOS_FAILURE, "missing command; try 'enclos --help'");
     const char *cmd = argv[1];
@@ -117,6 +122,14 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
                             "trace)",
                             v);
             opt->log_level = level;
+        } else if ((v = option_value(a, "--syscall-patching"))) {
+            if (!strcmp(v, "on"))
+                opt->syscall_patching = 1;
+            else if (!strcmp(v, "off"))
+                opt->syscall_patching = 0;
+            else
+                loader_fail(EXIT_ENCLOS_FAILURE,
+                            "--syscall-patching: unknown value '%s' (use on or off)", v);
         } else if ((v = option_value(a, "--catch"))) {
             if (!strcmp(v, "sud"))
                 opt->catch_kind = PAL_CATCH_SUD;

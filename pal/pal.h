@@ -35,6 +35,8 @@ struct pal_fault {
     uint64_t address;    /* CR2: the faulting address of a page fault */
 };
 
+enum { PAL_FAULT_FATAL, PAL_FAULT_QUEUED, PAL_FAULT_RESUME };
+
 struct pal_tcb {
     struct pal_tcb *self;   /* %gs:0, so C code can find the block */
     void *libos_stack_top;  /* %gs:8, entry stubs switch to it */
@@ -46,6 +48,8 @@ struct pal_tcb {
      * signal to deliver, a request to end). A blocking host call does not start while it is
      * set, and one in progress is interrupted: see pal_thread_interrupt. */
     volatile uint64_t signal_pending;
+    /* %gs:208: where a patched syscall site's trampoline jumps (the LibOS's entry). */
+    void *patched_syscall_entry;
     void *libos_thread; /* the LibOS's per-thread state */
     int host_tid;
     void *host_altstack; /* host signal stack base and size */
@@ -66,11 +70,15 @@ struct pal_tcb {
 #define PAL_TCB_APP 32
 #define PAL_TCB_HOST_CALLS 192
 #define PAL_TCB_SIGNAL_PENDING 200
+#define PAL_TCB_PATCHED_SYSCALL_ENTRY 208
 
 _Static_assert(__builtin_offsetof(struct pal_tcb, host_calls) == PAL_TCB_HOST_CALLS,
                "entry stubs hard-code the control block layout");
 _Static_assert(__builtin_offsetof(struct pal_tcb, signal_pending) == PAL_TCB_SIGNAL_PENDING,
                "the blocking gate hard-codes the control block layout");
+_Static_assert(__builtin_offsetof(struct pal_tcb, patched_syscall_entry) ==
+                   PAL_TCB_PATCHED_SYSCALL_ENTRY,
+               "patched sites' trampolines hard-code the control block layout");
 
 static inline struct pal_tcb *pal_tcb(void) {
     struct pal_tcb *t;
@@ -102,11 +110,11 @@ struct pal_host_info {
 struct pal_upcalls {
     void (*syscall_entry)(void); /* assembly stub; never returns to the PAL */
     /* A hardware fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) in app code, in host
-     * signal context. True: the LibOS queued it, and the thread enters the LibOS through
-     * interrupt_entry with ctx as its app registers; false: the process ends as the signal
-     * would. */
-    bool (*app_fault)(const void *siginfo, const struct pal_context *ctx,
-                      const struct pal_fault *fault);
+     * signal context. PAL_FAULT_QUEUED: the LibOS queued it, and the thread enters the LibOS
+     * through interrupt_entry with ctx as its app registers; PAL_FAULT_RESUME: the app goes
+     * on at ctx->rip (a jump into a patched window, sent to its trampoline); PAL_FAULT_FATAL:
+     * the process ends as the signal would. */
+    int (*app_fault)(const void *siginfo, struct pal_context *ctx, const struct pal_fault *fault);
     /* A host signal reached the process (any thread, in host signal context: the LibOS
      * may only record it, without locks). False means the app ignores it. */
     bool (*host_signal)(int sig, const void *siginfo);

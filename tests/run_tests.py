@@ -550,6 +550,11 @@ def main():
     parser.add_argument("--timeout", type=int, default=60, help="seconds per run (default 60)")
     parser.add_argument("--list", action="store_true", help="list the tests and exit")
     parser.add_argument("--verbose", action="store_true", help="print details of passes too")
+    parser.add_argument("--patching", choices=("on", "off", "both"),
+                        default=os.environ.get("ENCLOS_TEST_PATCHING", "both"),
+                        help="run the programs under enclos with syscall patching on (its "
+                             "default), off (every syscall through the kernel catch), or both: "
+                             "the second pass's tests are named unpatched/... (default: both)")
     parser.add_argument("--update-expected", action="store_true",
                         help="rewrite tests/integration/expected from the native runs")
     options = parser.parse_args()
@@ -557,26 +562,43 @@ def main():
         options.unit = options.integration = True
 
     suite = Suite(options)
+    # The programs natively and under enclos run once per patching mode: a second suite
+    # whose launcher turns patching off, its tests named unpatched/NAME.
+    unpatched = None
+    if options.patching != "on" and not os.environ.get("ENCLOS"):
+        unpatched = Suite(options)
+        unpatched.launcher.append("--syscall-patching=off")
+    if options.patching == "off":
+        suite.launcher.append("--syscall-patching=off")
     if options.unit:
         suite.add_unit_tests()
     if options.integration:
         install_missing_tools()
-        suite.add_go_stdlib_tests()
-        suite.add_go_tests()
-        suite.add_progs()
-        suite.add_busybox()
+        for s in (suite, unpatched) if options.patching != "off" else (suite,):
+            if s is None:
+                continue
+            s.add_go_stdlib_tests()
+            s.add_go_tests()
+            s.add_progs()
+            s.add_busybox()
+            s.add_esbuild_tests()
         suite.add_bad_input()
         suite.add_cli_tests()
-        suite.add_esbuild_tests()
+        # patching/NAME: syscall sites found and patched in real binaries (--stats).
+        suite.add_module_tests("patching/patching_tests.py")
         # decoder/NAME: the x86-64 decoder against objdump over whole real binaries.
         suite.add_module_tests("decoder/decoder_tests.py")
         # funcs/NAME: function discovery (gopclntab, symbols, eh_frame) over real binaries.
         suite.add_module_tests("funcs/funcs_tests.py")
+    phases = [suite.tests]
+    if unpatched and unpatched.tests:
+        phases.append([("unpatched/" + name, f) for name, f in unpatched.tests])
     if options.filter:
-        suite.tests = [t for t in suite.tests if any(f in t[0] for f in options.filter)]
+        phases = [[t for t in tests if any(f in t[0] for f in options.filter)] for tests in phases]
     if options.list:
-        for name, _ in suite.tests:
-            print(name)
+        for tests in phases:
+            for name, _ in tests:
+                print(name)
         return 0
 
     remove_stale_scratch()
@@ -609,11 +631,17 @@ def main():
                         print("    " + line)
                     sys.stdout.flush()
 
-    # Long tests first, so that the parallel run ends together.
-    slow = ("bigfile", "sha256sum-50M", "tar-roundtrip-big", "signals", "threads")
-    ordered = sorted(suite.tests, key=lambda t: not any(s in t[0] for s in slow))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        list(pool.map(run_one, ordered))
+    # Long tests first, so that the parallel run ends together. The phases run one after
+    # the other (their tests share scratch directory names), each in its own directory.
+    global SCRATCH
+    top_scratch = SCRATCH
+    slow = ("bigfile", "sha256sum-50M", "tar-roundtrip-big", "signals", "threads", "go_stdlib")
+    for index, tests in enumerate(phases):
+        SCRATCH = top_scratch if index == 0 else os.path.join(top_scratch, "unpatched")
+        ordered = sorted(tests, key=lambda t: not any(s in t[0] for s in slow))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+            list(pool.map(run_one, ordered))
+    SCRATCH = top_scratch
 
     if counts["fail"]:
         print("scratch directories of the failed tests: %s" % os.path.relpath(SCRATCH, ROOT))

@@ -15,6 +15,7 @@
 #include "libos/libos.h"
 #include "libos/syscall.h"
 #include "libos/fd.h"
+#include "libos/patch.h"
 #include "pal/pal.h"
 #include "common/log.h"
 #include "common/string.h"
@@ -218,6 +219,7 @@ static long record_mapping(uint64_t addr, const struct map_request *m) {
 static long map_locked(const struct map_request *m) {
     if (m->placement != PLACE_ANYWHERE) {
         uint64_t end = m->addr + m->len;
+        libos_patch_forget(m->addr, end);
         bool was_free = vma_range_free(&g_vmas, m->addr, end);
         if (m->placement == PLACE_FIXED_NOREPLACE && !was_free)
             return -EEXIST;
@@ -315,6 +317,7 @@ static long unmap_run(uint64_t start, uint64_t len, void *ctx) {
 /* Unmaps what is mapped in [start, end) (the caller checked the owner): one PAL call per run
  * of mapped pages, none for holes. */
 static long unmap_locked(uint64_t start, uint64_t end) {
+    libos_patch_forget(start, end);
     struct run_batch b = {.action = unmap_run};
     for (struct vma *v = vma_first_from(&g_vmas, start); v && v->start < end; v = vma_next(v))
         batch_add(&b, v->start > start ? v->start : start, v->end < end ? v->end : end);
@@ -475,6 +478,10 @@ static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct lib
     long r = map_locked(&m);
     vma_unlock(&g_vmas);
     vma_file_put(file);
+    /* New code is patched before the app can run it; a shared mapping is not (the patch
+     * would reach the file). */
+    if (r >= 0 && f && type == MAP_PRIVATE && (prot & PROT_EXEC))
+        libos_patch_mapping((uint64_t)r, len, m.prot, f->handle, offset, f->path);
     return r;
 }
 
@@ -932,6 +939,26 @@ long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handl
         g_mmap_base = (uint64_t)r - STACK_GUARD_GAP;
     vma_unlock(&g_vmas);
     vma_file_put(file);
+    if (r >= 0 && handle >= 0 && !(flags & LIBOS_MAP_SHARED) && (prot & PROT_EXEC))
+        libos_patch_mapping((uint64_t)r, len, m.prot, handle, offset, name);
+    return r;
+}
+
+long libos_mem_free_near(uint64_t near_lo, uint64_t near_hi, size_t len, uint64_t reach) {
+    len = VMA_PAGE_UP(len);
+    if (near_hi - near_lo + len > reach)
+        return -ENOMEM;
+    uint64_t low = near_hi > reach ? near_hi - reach : 0;
+    if (low < MMAP_MIN_ADDR)
+        low = MMAP_MIN_ADDR;
+    uint64_t high = near_lo + reach < USER_SPACE_END ? near_lo + reach : USER_SPACE_END;
+    vma_lock(&g_vmas);
+    long r = -ENOMEM;
+    if (VMA_PAGE_DOWN(near_lo) > low)
+        r = vma_find_gap(&g_vmas, len, PAGE, low, VMA_PAGE_DOWN(near_lo));
+    if (r < 0 && VMA_PAGE_UP(near_hi) < high)
+        r = vma_find_gap(&g_vmas, len, PAGE, VMA_PAGE_UP(near_hi), high);
+    vma_unlock(&g_vmas);
     return r;
 }
 

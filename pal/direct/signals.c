@@ -93,7 +93,13 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv) {
     struct pal_fault fault = {.trapno = uc->uc_mcontext.trapno,
                               .error_code = uc->uc_mcontext.err,
                               .address = uc->uc_mcontext.cr2};
-    if (g_pal_upcalls.app_fault && g_pal_upcalls.app_fault(si, &ctx, &fault)) {
+    int verdict =
+        g_pal_upcalls.app_fault ? g_pal_upcalls.app_fault(si, &ctx, &fault) : PAL_FAULT_FATAL;
+    if (verdict == PAL_FAULT_RESUME) {
+        uc->uc_mcontext.rip = ctx.rip;
+        return;
+    }
+    if (verdict == PAL_FAULT_QUEUED) {
         enter_libos(tcb, &uc->uc_mcontext);
         return;
     }
