@@ -297,8 +297,7 @@ static int find_cie(struct eh_walk *w, uint64_t offset, const struct cie **out) 
 /* The FDE whose length field is at offset: *start and *end of its function, or *skipped
  * when its CIE's encoding is refused. */
 static int parse_fde(struct eh_walk *w, uint64_t offset, uint64_t *start, uint64_t *end,
-                     bool *signal_frame,
-                     bool *skipped) {
+                     bool *signal_frame, bool *skipped) {
     uint64_t content, entry_end, id, body;
     int rc = read_entry(w, offset, &content, &entry_end, &id, &body);
     if (rc != EH_OK || id == 0)

@@ -13,7 +13,7 @@ struct cli_options {
     bool unsafe_gate; /* --debug-unsafe-gate */
     enum pal_catch_kind catch_kind;
     int syscall_patching; /* --syscall-patching: 1 on, 0 off, -1 not given */
-    int app_argc; /* what follows the options */
+    int app_argc;         /* what follows the options */
     char **app_argv;
 };
 
