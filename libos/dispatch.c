@@ -1,5 +1,6 @@
 /* The one dispatcher: both ways into the LibOS end here, over one table built from the
  * SYSCALL() definitions of every family file. */
+#include "common/hot.h"
 #include "libos/syscall.h"
 #include "libos/libos.h"
 #include "libos/thread.h"
@@ -42,11 +43,13 @@ static void trace_syscall(long nr, const struct syscall_args *args, long result)
                 args->arg[4], args->arg[5], result);
 }
 
-long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
+HOT_PATH long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
     bool in_table = nr >= 0 && nr < SYSCALL_TABLE_SIZE;
     const struct syscall_desc *d = in_table ? g_table[nr] : NULL;
     long result;
-    if (in_table)
+    /* Counted only for --stats: the counters are pages the hot path need not touch. */
+    bool stats = g_libos_config.stats;
+    if (in_table && stats)
         __atomic_fetch_add(&g_syscall_stats.count[nr], 1, __ATOMIC_RELAXED);
     if (!d) {
         if (in_table && !g_unknown_logged[nr]) {
@@ -58,8 +61,9 @@ long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
     } else {
         uint64_t host_calls_before = pal_tcb()->host_calls;
         result = d->handler(args);
-        __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
-                           pal_tcb()->host_calls - host_calls_before, __ATOMIC_RELAXED);
+        if (stats)
+            __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
+                               pal_tcb()->host_calls - host_calls_before, __ATOMIC_RELAXED);
     }
     if (g_log_level >= LOG_TRACE)
         trace_syscall(nr, args, result);
@@ -67,7 +71,7 @@ long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
 }
 
 /* Called by libos_syscall_entry with the app registers in the control block. */
-void libos_handle_syscall(void) {
+HOT_PATH void libos_handle_syscall(void) {
     struct pal_context *ctx = &pal_tcb()->app;
     struct syscall_args args = {{(long)ctx->rdi, (long)ctx->rsi, (long)ctx->rdx, (long)ctx->r10,
                                  (long)ctx->r8, (long)ctx->r9}};
@@ -83,7 +87,7 @@ void libos_handle_syscall(void) {
     libos_before_return_to_app(result == -EINTR ? nr : -1);
 }
 
-void libos_before_return_to_app(long interrupted_nr) {
+HOT_PATH void libos_before_return_to_app(long interrupted_nr) {
     libos_thread_check_stop();
     libos_signals_deliver(interrupted_nr);
 }

@@ -26,7 +26,9 @@
 #define IN_RUNTIME 16
 #define LIBOS_STACK_TOP 8
 
-    .text
+    /* The entry and the way back are on every syscall's path: with the rest of it in
+     * .text.hot (common/hot.h). */
+    .section .text.hot, "ax", @progbits
     .globl libos_syscall_entry
     .hidden libos_syscall_entry
     .type libos_syscall_entry, @function

@@ -1,6 +1,7 @@
 /* The fd table: one array of slots indexed by fd, grown on demand up to FD_MAX, guarded
  * by one spinlock. Descriptions are refcounted; the last file_put releases the host
  * handle, always outside the table lock. */
+#include "common/hot.h"
 #include "libos/fd.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
@@ -49,7 +50,7 @@ void file_get(struct libos_file *f) {
     __atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
 }
 
-void file_put(struct libos_file *f) {
+HOT_PATH void file_put(struct libos_file *f) {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     if (f->ops && f->ops->release)
@@ -189,7 +190,7 @@ long fd_install(struct libos_file *f, int min_fd, bool cloexec) {
     return fd;
 }
 
-struct libos_file *fd_get(int fd) {
+HOT_PATH struct libos_file *fd_get(int fd) {
     struct libos_file *f = NULL;
     if (fd < 0)
         return NULL;

@@ -6,6 +6,7 @@
  * mapping placed within reach of the code. A jump into the middle of a window hits int3;
  * libos_patch_redirect sends it to the same point in the trampoline. Sites that cannot be
  * patched stay on the kernel catch, and --stats lists them with the reason. */
+#include "common/hot.h"
 #include "libos/patch.h"
 #include "libos/libos.h"
 #include "libos/memory.h"
@@ -194,8 +195,9 @@ struct patched_object {
 static struct patched_object *g_objects, **g_objects_tail = &g_objects;
 static uint64_t g_patched_calls;
 
-void libos_handle_patched_syscall(void) {
-    __atomic_fetch_add(&g_patched_calls, 1, __ATOMIC_RELAXED);
+HOT_PATH void libos_handle_patched_syscall(void) {
+    if (g_libos_config.stats)
+        __atomic_fetch_add(&g_patched_calls, 1, __ATOMIC_RELAXED);
     libos_handle_syscall();
 }
 

@@ -6,6 +6,7 @@
  * its alternate stack) and points the saved registers at the handler. Nothing is
  * delivered from host signal context: host signals are only recorded there, without
  * locks, and collected by the thread on its way out. */
+#include "common/hot.h"
 #include "libos/signal.h"
 #include "libos/libos.h"
 #include "libos/patch.h"
@@ -682,7 +683,7 @@ static bool restartable(long nr, const struct pal_context *ctx) {
     }
 }
 
-void libos_signals_deliver(long interrupted_nr) {
+HOT_PATH void libos_signals_deliver(long interrupted_nr) {
     struct libos_thread *self = libos_current_thread();
     struct pal_tcb *tcb = pal_tcb();
     if (!tcb->signal_pending && interrupted_nr < 0)

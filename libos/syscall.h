@@ -40,6 +40,11 @@ struct syscall_desc {
                                                                         sys_##name};               \
     static long sys_##name(const struct syscall_args *a)
 
+/* The same for the calls on the fast path of I/O-bound programs (see common/hot.h). */
+#define SYSCALL_HOT(name, level)                                                                   \
+    static long sys_##name(const struct syscall_args *a) __attribute__((hot));                     \
+    SYSCALL(name, level)
+
 /* Argument accessors that say what the argument is. */
 #define ARG_INT(i) ((int)a->arg[i])
 #define ARG_UINT(i) ((unsigned)a->arg[i])

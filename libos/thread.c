@@ -1,5 +1,6 @@
 /* LibOS threads. The LibOS tid of a thread is its host tid, so gettid and the host agree
  * and nothing has to translate them. */
+#include "common/hot.h"
 #include "libos/thread.h"
 #include "libos/libos.h"
 #include "libos/futex.h"
@@ -13,7 +14,7 @@ static struct libos_thread *g_threads;
 static unsigned g_thread_count, g_thread_peak;
 static spinlock_t g_threads_lock = SPINLOCK_INIT;
 
-struct libos_thread *libos_current_thread(void) {
+HOT_PATH struct libos_thread *libos_current_thread(void) {
     return pal_tcb()->libos_thread;
 }
 
@@ -131,12 +132,12 @@ static __attribute__((noreturn)) void thread_vanish(void) {
     pal_thread_exit();
 }
 
-bool libos_thread_must_stop(const struct libos_thread *t) {
+HOT_PATH bool libos_thread_must_stop(const struct libos_thread *t) {
     int requester = __atomic_load_n(&g_stop_requester, __ATOMIC_ACQUIRE);
     return requester && requester != t->tid;
 }
 
-void libos_thread_check_stop(void) {
+HOT_PATH void libos_thread_check_stop(void) {
     if (libos_thread_must_stop(libos_current_thread()))
         thread_vanish();
 }
@@ -170,7 +171,7 @@ bool libos_threads_stop_others(void) {
     return true;
 }
 
-bool libos_context_replaced(void) {
+HOT_PATH bool libos_context_replaced(void) {
     struct libos_thread *t = libos_current_thread();
     bool r = t->context_replaced;
     t->context_replaced = false;

@@ -2,6 +2,7 @@
  * every munmap/mprotect, so a range cannot disappear while uaccess_strlen reads it. (A
  * check followed by a later copy is still racy against another thread's munmap; Linux
  * answers that race with EFAULT, a LibOS copy without fault recovery would crash.) */
+#include "common/hot.h"
 #include "libos/uaccess.h"
 #include "libos/vma.h"
 #include <asm-generic/errno.h>
@@ -10,7 +11,7 @@
 /* The end of the user address space (x86-64, 4-level paging). */
 #define USER_SPACE_END 0x7ffffffff000ULL
 
-bool uaccess_ok(const void *addr, size_t len, bool write) {
+HOT_PATH bool uaccess_ok(const void *addr, size_t len, bool write) {
     uint64_t start = (uint64_t)(uintptr_t)addr;
     if (len == 0) /* as access_ok: any user address, even NULL, with nothing to touch */
         return start <= USER_SPACE_END;

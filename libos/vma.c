@@ -1,3 +1,4 @@
+#include "common/hot.h"
 #include "libos/vma.h"
 #include "common/alloc.h"
 #include "common/string.h"
@@ -154,13 +155,13 @@ void vma_tree_init(struct vma_tree *t, const struct vma_node_source *source) {
     t->source = *source;
 }
 
-void vma_lock(struct vma_tree *t) {
+HOT_PATH void vma_lock(struct vma_tree *t) {
     spin_lock(&t->lock);
     if (t->free_count < POOL_LOW_WATER)
         pool_reserve(t, POOL_LOW_WATER); /* a failure shows up in the change that needs it */
 }
 
-void vma_unlock(struct vma_tree *t) {
+HOT_PATH void vma_unlock(struct vma_tree *t) {
     struct vma_file *dead = t->dead_files;
     t->dead_files = NULL;
     spin_unlock(&t->lock);
@@ -239,7 +240,8 @@ bool vma_range_owned_by(const struct vma_tree *t, uint64_t start, uint64_t end,
     return true;
 }
 
-bool vma_range_accessible(const struct vma_tree *t, uint64_t start, uint64_t end, int prot) {
+HOT_PATH bool vma_range_accessible(const struct vma_tree *t, uint64_t start, uint64_t end,
+                                   int prot) {
     uint64_t pos = start;
     for (struct vma *v = vma_first_from(t, start); pos < end; v = vma_next(v)) {
         if (!v || v->start > pos || (v->prot & prot) != prot)

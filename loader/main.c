@@ -150,6 +150,7 @@ void loader_main(int argc, char **argv, char **envp) {
 
     g_libos_config.stats = opt.stats;
     pal_set_unsafe_gate(opt.unsafe_gate);
+    pal_count_host_calls(opt.stats);
     g_libos_config.catch_kind = opt.catch_kind;
     g_libos_config.syscall_patching =
         opt.syscall_patching >= 0 ? opt.syscall_patching != 0 : m.syscall_patching;

@@ -291,6 +291,9 @@ long pal_host_timer_call(long nr, long a, long b, long c, long d);
 /* Debug switch for the lost-signal stress test: blocking calls no longer check for a
  * pending signal before they start, reopening the window the gate closes. */
 void pal_set_unsafe_gate(bool unsafe);
+/* Whether the process-wide host-call count (pal_stats) is kept: only --stats needs it. The
+ * per-thread count (pal_tcb.host_calls) is always kept. */
+void pal_count_host_calls(bool on);
 long pal_host_setsid(void);
 long pal_host_ids(unsigned ids[6]); /* ruid, euid, suid, rgid, egid, sgid */
 long pal_host_getgroups(int n, unsigned *groups);

@@ -1,6 +1,7 @@
 /* Descriptions over plain host objects (files, directories, pipes, ttys): each operation
  * is the PAL call on the handle. ioctl passes through only requests whose argument the
  * LibOS can check, so the host never writes into memory the app does not own. */
+#include "common/hot.h"
 #include "libos/fd.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
@@ -10,11 +11,11 @@
 #include <asm/termbits.h>
 #include <linux/fcntl.h>
 
-static long host_read(struct libos_file *f, void *buf, size_t n) {
+HOT_PATH static long host_read(struct libos_file *f, void *buf, size_t n) {
     return pal_read(f->handle, buf, n);
 }
 
-static long host_write(struct libos_file *f, const void *buf, size_t n) {
+HOT_PATH static long host_write(struct libos_file *f, const void *buf, size_t n) {
     return pal_write(f->handle, buf, n);
 }
 

@@ -1,6 +1,7 @@
 /* Resolution of app paths: normalization against the cwd or a dirfd (following the symlinks
  * the host must not, see vfs_resolve_kernel), synthetic nodes (/proc/self, /dev/fd), then
  * translation through the mounts. */
+#include "common/hot.h"
 #include "libos/fs/vfs.h"
 #include "libos/fs/mount.h"
 #include "libos/libos.h"
@@ -410,7 +411,7 @@ long vfs_stat(struct vfs_path *p, bool follow, struct stat *st) {
     return -ENOENT;
 }
 
-size_t vfs_user_prefix(const void *p, size_t n, bool write) {
+HOT_PATH size_t vfs_user_prefix(const void *p, size_t n, bool write) {
     if (n == 0 || uaccess_ok(p, n, write))
         return n;
     uintptr_t start = (uintptr_t)p;

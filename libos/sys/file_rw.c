@@ -1,6 +1,7 @@
 /* Data transfer: read, write, their positional and vectored forms, lseek, sendfile,
  * copy_file_range, fadvise64. App buffers are checked first; as on Linux, a transfer
  * stops at the first inaccessible page and fails with EFAULT only when nothing moved. */
+#include "common/hot.h"
 #include "libos/syscall.h"
 #include "libos/fd.h"
 #include "libos/fs/vfs.h"
@@ -25,7 +26,7 @@ static long no_read_error(struct libos_file *f) {
     return f->is_dir ? -EISDIR : -EINVAL;
 }
 
-static long do_read(int fd, void *buf, size_t n, int64_t off, bool positional) {
+HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool positional) {
     struct libos_file *f = fd_get(fd);
     if (!f)
         return -EBADF;
@@ -49,7 +50,7 @@ static long do_read(int fd, void *buf, size_t n, int64_t off, bool positional) {
     return r;
 }
 
-static long do_write(int fd, const void *buf, size_t n, int64_t off, bool positional) {
+HOT_PATH static long do_write(int fd, const void *buf, size_t n, int64_t off, bool positional) {
     struct libos_file *f = fd_get(fd);
     if (!f)
         return -EBADF;
@@ -73,11 +74,11 @@ static long do_write(int fd, const void *buf, size_t n, int64_t off, bool positi
     return r;
 }
 
-SYSCALL(read, SUPPORT_FULL) {
+SYSCALL_HOT(read, SUPPORT_FULL) {
     return do_read(ARG_INT(0), ARG_PTR(void *, 1), ARG_ULONG(2), 0, false);
 }
 
-SYSCALL(write, SUPPORT_FULL) {
+SYSCALL_HOT(write, SUPPORT_FULL) {
     return do_write(ARG_INT(0), ARG_PTR(const void *, 1), ARG_ULONG(2), 0, false);
 }
 

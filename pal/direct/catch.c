@@ -16,7 +16,15 @@
  * BLOCK for the life of the process: the runtime never needs to switch it. */
 static volatile char g_sud_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 struct pal_stats g_pal_stats;
-uint64_t g_pal_host_calls;
+/* What the gate reads on every host call, kept together (one cache line, one page: on some
+ * hosts every syscall flushes the TLB, and each page touched after it costs). */
+uint64_t g_pal_host_calls __attribute__((aligned(64)));
+char g_pal_gate_unchecked;   /* --debug-unsafe-gate */
+char g_pal_count_host_calls; /* --stats: count host calls process-wide */
+
+void pal_count_host_calls(bool on) {
+    g_pal_count_host_calls = on;
+}
 
 const struct pal_stats *pal_stats(void) {
     g_pal_stats.host_calls = g_pal_host_calls;

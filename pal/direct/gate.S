@@ -14,8 +14,10 @@ pal_gate_start:
     .hidden host_syscall6
     .type host_syscall6, @function
 host_syscall6:
+    cmpb $0, g_pal_count_host_calls(%rip)
+    je 1f
     lock incq g_pal_host_calls(%rip)
-    incq %gs:192            /* pal_tcb.host_calls */
+1:  incq %gs:192            /* pal_tcb.host_calls */
     mov %rdi, %rax
     mov %rsi, %rdi
     mov %rdx, %rsi
@@ -98,8 +100,10 @@ pal_gate_thread_exit:
     .hidden pal_gate_blocking_eintr
     .type host_blocking_syscall, @function
 host_blocking_syscall:
+    cmpb $0, g_pal_count_host_calls(%rip)
+    je 1f
     lock incq g_pal_host_calls(%rip)
-    incq %gs:192
+1:  incq %gs:192
     mov %rdi, %rax
     mov %rsi, %rdi
     mov %rdx, %rsi

@@ -34,6 +34,7 @@ struct host_sigaction {
 
 extern char pal_gate_start[], pal_gate_end[];
 extern uint64_t g_pal_host_calls;
+extern char g_pal_gate_unchecked;
 extern struct pal_upcalls g_pal_upcalls;
 extern struct pal_host_info g_pal_host_info;
 extern struct pal_stats g_pal_stats;

@@ -38,8 +38,6 @@ static void report_runtime_fault(int sig, siginfo_t *si, struct sigcontext *m) {
     }
 }
 
-char g_pal_gate_unchecked;
-
 void pal_set_unsafe_gate(bool unsafe) {
     g_pal_gate_unchecked = unsafe;
 }
