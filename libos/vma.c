@@ -177,12 +177,14 @@ void vma_unlock_deferring_frees(struct vma_tree *t) {
 }
 
 static void unlink_vma(struct vma_tree *t, struct vma *v) {
+    t->hint_valid = false;
     avl_remove(&t->avl, &v->node);
     t->count--;
     node_release(t, v);
 }
 
 void vma_tree_destroy(struct vma_tree *t) {
+    t->hint_valid = false;
     spin_lock(&t->lock);
     while (!avl_empty(&t->avl))
         unlink_vma(t, vma_of(t->avl.root));
@@ -240,16 +242,33 @@ bool vma_range_owned_by(const struct vma_tree *t, uint64_t start, uint64_t end,
     return true;
 }
 
+static bool attrs_allow(int vprot, int owner, int flags, int prot) {
+    if ((vprot & prot) != prot)
+        return false;
+    return owner == VMA_OWNER_APP || ((flags & VMA_APP_READABLE) && !(prot & VMA_PROT_WRITE));
+}
+
 HOT_PATH bool vma_range_accessible(const struct vma_tree *t, uint64_t start, uint64_t end,
                                    int prot) {
+    if (t->hint_valid && start >= t->hint_start && end <= t->hint_end)
+        return attrs_allow(t->hint_prot, t->hint_owner, t->hint_flags, prot);
     uint64_t pos = start;
+    struct vma *first = NULL;
     for (struct vma *v = vma_first_from(t, start); pos < end; v = vma_next(v)) {
-        if (!v || v->start > pos || (v->prot & prot) != prot)
+        if (!v || v->start > pos || !attrs_allow(v->prot, v->owner, v->flags, prot))
             return false;
-        if (v->owner != VMA_OWNER_APP &&
-            (!(v->flags & VMA_APP_READABLE) || (prot & VMA_PROT_WRITE)))
-            return false;
+        first = first ? first : v;
         pos = v->end;
+    }
+    if (first && end <= first->end) {
+        /* Called with the lock held: the hint is the tree's own cache. */
+        struct vma_tree *w = (struct vma_tree *)t;
+        w->hint_start = first->start;
+        w->hint_end = first->end;
+        w->hint_prot = (uint8_t)first->prot;
+        w->hint_owner = (uint8_t)first->owner;
+        w->hint_flags = first->flags;
+        w->hint_valid = true;
     }
     return true;
 }
@@ -400,11 +419,13 @@ static long insert_locked(struct vma_tree *t, uint64_t start, uint64_t end,
 }
 
 long vma_insert(struct vma_tree *t, uint64_t start, uint64_t end, const struct vma_attrs *attrs) {
+    t->hint_valid = false;
     return insert_locked(t, start, end, attrs);
 }
 
 long vma_fill_holes(struct vma_tree *t, uint64_t start, uint64_t end,
                     const struct vma_attrs *attrs) {
+    t->hint_valid = false;
     uint64_t pos = start;
     while (pos < end) {
         struct vma *v = vma_first_from(t, pos);
@@ -422,6 +443,7 @@ long vma_fill_holes(struct vma_tree *t, uint64_t start, uint64_t end,
 }
 
 long vma_remove(struct vma_tree *t, uint64_t start, uint64_t end, vma_range_fn changed, void *arg) {
+    t->hint_valid = false;
     long r = pool_reserve(t, 2);
     if (r < 0)
         return r;
@@ -455,6 +477,7 @@ long vma_protect_preview(const struct vma_tree *t, uint64_t start, uint64_t end,
 
 long vma_protect(struct vma_tree *t, uint64_t start, uint64_t end, int prot, enum vma_owner owner,
                  vma_range_fn changed, void *arg) {
+    t->hint_valid = false;
     long r = check_protect(t, start, end, prot, owner);
     if (r < 0)
         return r;
@@ -496,6 +519,7 @@ void vma_update_flags_preview(const struct vma_tree *t, uint64_t start, uint64_t
 
 long vma_update_flags(struct vma_tree *t, uint64_t start, uint64_t end, int set, int clear,
                       enum vma_owner owner, vma_range_fn changed, void *arg) {
+    t->hint_valid = false;
     long r = pool_reserve(t, 2);
     if (r < 0)
         return r;

@@ -106,6 +106,12 @@ struct vma_tree {
     void *chunks; /* pool chunks, linked through their first word */
     size_t count;
     struct vma_file *dead_files; /* released under the lock, freed by vma_unlock */
+    /* The last mapping a range check found whole (start, end, attributes), so that the
+     * check on every app buffer need not walk the tree; any change clears it. */
+    bool hint_valid;
+    uint8_t hint_prot, hint_owner;
+    int hint_flags;
+    uint64_t hint_start, hint_end;
 };
 
 /* Reports a sub-range that an operation changed; old_prot is its protection before. */
