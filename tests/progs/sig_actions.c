@@ -12,28 +12,10 @@
 
 #define SIGSET_SIZE 8
 
-static uint64_t sigbit(int signo) {
-    return 1ull << (signo - 1);
-}
-
 static uint64_t current_mask(void) {
     uint64_t mask = 0;
     RAW(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, SIGSET_SIZE);
     return mask;
-}
-
-static void set_mask(uint64_t mask) {
-    RAW(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, SIGSET_SIZE);
-}
-
-static uint64_t pending_set(void) {
-    uint64_t set = 0;
-    RAW(SYS_rt_sigpending, &set, SIGSET_SIZE);
-    return set;
-}
-
-static void send_self(int signo) {
-    RAW(SYS_tgkill, RAW(SYS_getpid), RAW(SYS_gettid), signo);
 }
 
 /* A mask as signal names, so that the output says which signals differ. */
@@ -47,7 +29,7 @@ static const char *mask_names(uint64_t mask) {
     size_t used = 0;
     text[0] = 0;
     for (int signo = 1; signo <= 64; signo++) {
-        if (!(mask & sigbit(signo)))
+        if (!(mask & tl_sigbit(signo)))
             continue;
         char one[32];
         if (signo < 32)
@@ -75,7 +57,7 @@ static void install(int signo, void (*action)(int, siginfo_t *, void *), int fla
     sa.sa_flags = SA_SIGINFO | flags;
     sigemptyset(&sa.sa_mask);
     for (int signo2 = 1; signo2 < 32; signo2++) {
-        if (sa_mask & sigbit(signo2))
+        if (sa_mask & tl_sigbit(signo2))
             sigaddset(&sa.sa_mask, signo2);
     }
     if (sigaction(signo, &sa, NULL) != 0)
@@ -126,8 +108,8 @@ static void check_handler_arguments(void) {
     EXPECT_VAL("the plain handler ran again", plain_count, 2);
 
     install(SIGUSR2, info_handler, 0, 0);
-    set_mask(sigbit(SIGHUP));
-    send_self(SIGUSR2);
+    tl_set_sigmask(tl_sigbit(SIGHUP));
+    tl_send_self(SIGUSR2);
     EXPECT_VAL("the SA_SIGINFO handler ran once", info_count, 1);
     EXPECT_VAL("si_signo", info_seen.si_signo, SIGUSR2);
     EXPECT_VAL("si_errno", info_seen.si_errno, 0);
@@ -135,12 +117,12 @@ static void check_handler_arguments(void) {
     EXPECT_TRUE("si_pid is our pid", info_seen.si_pid == pid);
     EXPECT_TRUE("si_uid is our uid", info_seen.si_uid == (uid_t)RAW(SYS_getuid));
     EXPECT_TRUE("the handler gets a ucontext", context_given);
-    expect_mask("uc_sigmask is the mask before delivery", context_sigmask, sigbit(SIGHUP));
+    expect_mask("uc_sigmask is the mask before delivery", context_sigmask, tl_sigbit(SIGHUP));
     RAW(SYS_kill, pid, SIGUSR2);
     EXPECT_VAL("kill() reaches the SA_SIGINFO handler", info_count, 2);
     EXPECT_VAL("si_code of kill is SI_USER", info_seen.si_code, SI_USER);
     EXPECT_TRUE("kill si_pid is our pid", info_seen.si_pid == pid);
-    set_mask(0);
+    tl_set_sigmask(0);
 }
 
 /* ---- Masks across handlers -------------------------------------------------------------- */
@@ -150,7 +132,7 @@ static void mask_editing_handler(int signo, siginfo_t *info, void *context) {
     mask_in_handler = current_mask();
     if (signo == SIGUSR1) {
         /* Blocking more from inside the handler lasts only until the handler returns. */
-        uint64_t more = sigbit(SIGINT);
+        uint64_t more = tl_sigbit(SIGINT);
         RAW(SYS_rt_sigprocmask, SIG_BLOCK, &more, NULL, SIGSET_SIZE);
     } else {
         /* Editing uc_sigmask sets the mask that rt_sigreturn installs. */
@@ -159,34 +141,34 @@ static void mask_editing_handler(int signo, siginfo_t *info, void *context) {
 }
 
 static void check_masks(void) {
-    uint64_t before = sigbit(SIGHUP);
-    install(SIGUSR1, mask_editing_handler, 0, sigbit(SIGUSR2) | sigbit(SIGWINCH));
-    set_mask(before);
-    send_self(SIGUSR1);
+    uint64_t before = tl_sigbit(SIGHUP);
+    install(SIGUSR1, mask_editing_handler, 0, tl_sigbit(SIGUSR2) | tl_sigbit(SIGWINCH));
+    tl_set_sigmask(before);
+    tl_send_self(SIGUSR1);
     expect_mask("mask in the handler: old mask, sa_mask and the signal", mask_in_handler,
-                before | sigbit(SIGUSR1) | sigbit(SIGUSR2) | sigbit(SIGWINCH));
+                before | tl_sigbit(SIGUSR1) | tl_sigbit(SIGUSR2) | tl_sigbit(SIGWINCH));
     expect_mask("mask after return: the old one (a sigprocmask in the handler is undone)",
                 current_mask(), before);
 
     install(SIGUSR2, mask_editing_handler, 0, 0);
-    send_self(SIGUSR2);
+    tl_send_self(SIGUSR2);
     expect_mask("mask in a handler with an empty sa_mask", mask_in_handler,
-                before | sigbit(SIGUSR2));
+                before | tl_sigbit(SIGUSR2));
     expect_mask("mask after return is the edited uc_sigmask", current_mask(),
-                before | sigbit(SIGQUIT));
-    set_mask(0);
+                before | tl_sigbit(SIGQUIT));
+    tl_set_sigmask(0);
 
-    uint64_t kill_stop = sigbit(SIGKILL) | sigbit(SIGSTOP);
+    uint64_t kill_stop = tl_sigbit(SIGKILL) | tl_sigbit(SIGSTOP);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = mask_editing_handler;
     sa.sa_flags = SA_SIGINFO;
     sigfillset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_TRUE("a full sa_mask blocks all but SIGKILL and SIGSTOP in the handler",
-                (mask_in_handler & kill_stop) == 0 && (mask_in_handler & sigbit(SIGTERM)) &&
-                    (mask_in_handler & sigbit(SIGRTMAX)));
+                (mask_in_handler & kill_stop) == 0 && (mask_in_handler & tl_sigbit(SIGTERM)) &&
+                    (mask_in_handler & tl_sigbit(SIGRTMAX)));
     expect_mask("mask after that handler", current_mask(), 0);
 }
 
@@ -206,7 +188,7 @@ static void raising_handler(int signo, siginfo_t *info, void *context) {
         max_depth = depth;
     if (signo == SIGUSR1) {
         note("usr1-enter");
-        send_self(SIGUSR2);
+        tl_send_self(SIGUSR2);
         note("usr1-exit");
     } else {
         note("usr2");
@@ -229,7 +211,7 @@ static void self_raising_handler(int signo, siginfo_t *info, void *context) {
     if (depth == 1 && !self_raises) {
         nodefer_mask = current_mask();
         self_raises++;
-        send_self(signo);
+        tl_send_self(signo);
     }
     note(depth == 1 ? "exit-1" : "exit-2");
     depth--;
@@ -248,15 +230,15 @@ static void check_order_and_flags(void) {
     install(SIGUSR2, raising_handler, 0, 0);
     order[0] = 0;
     max_depth = 0;
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_STR("a signal raised in a handler runs at once, nested", order,
                "usr1-enter usr2 usr1-exit");
     EXPECT_VAL("nesting depth", max_depth, 2);
 
-    install(SIGUSR1, raising_handler, 0, sigbit(SIGUSR2));
+    install(SIGUSR1, raising_handler, 0, tl_sigbit(SIGUSR2));
     order[0] = 0;
     max_depth = 0;
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_STR("a signal in sa_mask waits until the handler returns", order,
                "usr1-enter usr1-exit usr2");
     EXPECT_VAL("no nesting", max_depth, 1);
@@ -265,29 +247,29 @@ static void check_order_and_flags(void) {
     self_raises = 0;
     order[0] = 0;
     max_depth = 0;
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_STR("without SA_NODEFER the same signal waits", order, "enter-1 exit-1 enter-1 exit-1");
 
     install(SIGUSR1, self_raising_handler, SA_NODEFER, 0);
     self_raises = 0;
     order[0] = 0;
     max_depth = 0;
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_STR("with SA_NODEFER the same signal nests", order, "enter-1 enter-2 exit-2 exit-1");
     EXPECT_VAL("SA_NODEFER nesting depth", max_depth, 2);
     EXPECT_TRUE("SA_NODEFER leaves the signal unblocked in its handler",
-                (nodefer_mask & sigbit(SIGUSR1)) == 0);
+                (nodefer_mask & tl_sigbit(SIGUSR1)) == 0);
 
     /* SIGWINCH's default action is to ignore, so a second one after the reset is harmless. */
     install(SIGWINCH, resethand_handler, SA_RESETHAND, 0);
-    send_self(SIGWINCH);
+    tl_send_self(SIGWINCH);
     EXPECT_VAL("SA_RESETHAND handler ran", resethand_count, 1);
     EXPECT_TRUE("SA_RESETHAND: the action is SIG_DFL inside the handler",
                 action_in_handler.sa_handler == SIG_DFL);
     struct sigaction now;
     sigaction(SIGWINCH, NULL, &now);
     EXPECT_TRUE("SA_RESETHAND: the action is SIG_DFL afterwards", now.sa_handler == SIG_DFL);
-    send_self(SIGWINCH);
+    tl_send_self(SIGWINCH);
     EXPECT_VAL("a second SIGWINCH takes the default action (ignore)", resethand_count, 1);
 
     /* Several pending signals unblocked at once are all delivered before the unblocking
@@ -296,13 +278,13 @@ static void check_order_and_flags(void) {
     install(SIGUSR1, order_handler, 0, 0);
     install(SIGUSR2, order_handler, 0, 0);
     install(SIGHUP, order_handler, 0, 0);
-    set_mask(sigbit(SIGUSR1) | sigbit(SIGUSR2) | sigbit(SIGHUP));
+    tl_set_sigmask(tl_sigbit(SIGUSR1) | tl_sigbit(SIGUSR2) | tl_sigbit(SIGHUP));
     order[0] = 0;
-    send_self(SIGUSR2);
-    send_self(SIGHUP);
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR2);
+    tl_send_self(SIGHUP);
+    tl_send_self(SIGUSR1);
     EXPECT_STR("blocked signals are not delivered", order, "");
-    set_mask(0);
+    tl_set_sigmask(0);
     note("returned");
     EXPECT_STR("three signals unblocked at once", order, "SIGUSR2 SIGUSR1 SIGHUP returned");
 }
@@ -331,16 +313,16 @@ static void *delayed_sender(void *arg) {
 
 static void check_sigsuspend(void) {
     install(SIGUSR1, suspend_handler, 0, 0);
-    uint64_t blocked = sigbit(SIGUSR1);
-    set_mask(blocked);
-    send_self(SIGUSR1);
+    uint64_t blocked = tl_sigbit(SIGUSR1);
+    tl_set_sigmask(blocked);
+    tl_send_self(SIGUSR1);
     EXPECT_VAL("blocked SIGUSR1 waits", suspend_count, 0);
-    uint64_t during = sigbit(SIGUSR2);
+    uint64_t during = tl_sigbit(SIGUSR2);
     EXPECT_ERR("rt_sigsuspend with a pending signal returns EINTR",
                RAW(SYS_rt_sigsuspend, &during, SIGSET_SIZE), EINTR);
     EXPECT_VAL("its handler ran", suspend_count, 1);
     expect_mask("mask in the handler: the suspend mask and the signal", suspend_handler_mask,
-                during | sigbit(SIGUSR1));
+                during | tl_sigbit(SIGUSR1));
     expect_mask("mask after rt_sigsuspend is the old one", current_mask(), blocked);
 
     /* The signal comes from another thread, before or after the main thread suspends:
@@ -361,7 +343,7 @@ static void check_sigsuspend(void) {
     EXPECT_ERR("rt_sigsuspend with sigsetsize 4", RAW(SYS_rt_sigsuspend, &none, 4), EINVAL);
     EXPECT_ERR("rt_sigsuspend with a bad mask pointer",
                RAW(SYS_rt_sigsuspend, BAD_PTR, SIGSET_SIZE), EFAULT);
-    set_mask(0);
+    tl_set_sigmask(0);
 }
 
 /* ---- rt_sigpending ---------------------------------------------------------------------- */
@@ -369,46 +351,46 @@ static void check_sigsuspend(void) {
 static uint64_t pending_in_thread;
 
 static void *pending_reader(void *arg) {
-    pending_in_thread = pending_set();
+    pending_in_thread = tl_pending_signals();
     return NULL;
 }
 
 static void check_sigpending(void) {
     install(SIGUSR1, suspend_handler, 0, 0);
     install(SIGUSR2, suspend_handler, 0, 0);
-    uint64_t both = sigbit(SIGUSR1) | sigbit(SIGUSR2);
-    set_mask(both);
-    expect_mask("nothing pending at first", pending_set(), 0);
+    uint64_t both = tl_sigbit(SIGUSR1) | tl_sigbit(SIGUSR2);
+    tl_set_sigmask(both);
+    expect_mask("nothing pending at first", tl_pending_signals(), 0);
     RAW(SYS_kill, RAW(SYS_getpid), SIGUSR1);
-    send_self(SIGUSR2);
-    expect_mask("kill and tgkill while blocked: both pending", pending_set(), both);
+    tl_send_self(SIGUSR2);
+    expect_mask("kill and tgkill while blocked: both pending", tl_pending_signals(), both);
     /* The new thread inherits the mask, so the process-wide SIGUSR1 stays pending. */
     pthread_t thread;
     if (pthread_create(&thread, NULL, pending_reader, NULL) != 0)
         tl_die("pthread_create");
     pthread_join(thread, NULL);
     expect_mask("another thread sees only the process-wide one", pending_in_thread,
-                sigbit(SIGUSR1));
+                tl_sigbit(SIGUSR1));
     uint64_t set;
     EXPECT_ERR("rt_sigpending with sigsetsize 16", RAW(SYS_rt_sigpending, &set, 16), EINVAL);
     EXPECT_ERR("rt_sigpending with a bad pointer", RAW(SYS_rt_sigpending, BAD_PTR, SIGSET_SIZE),
                EFAULT);
     suspend_count = 0;
-    set_mask(sigbit(SIGUSR2));
+    tl_set_sigmask(tl_sigbit(SIGUSR2));
     EXPECT_VAL("unblocking SIGUSR1 delivers it", suspend_count, 1);
-    expect_mask("SIGUSR2 still pending", pending_set(), sigbit(SIGUSR2));
-    set_mask(0);
+    expect_mask("SIGUSR2 still pending", tl_pending_signals(), tl_sigbit(SIGUSR2));
+    tl_set_sigmask(0);
     EXPECT_VAL("unblocking SIGUSR2 delivers it", suspend_count, 2);
-    expect_mask("nothing pending at the end", pending_set(), 0);
+    expect_mask("nothing pending at the end", tl_pending_signals(), 0);
 
     /* Setting SIG_IGN discards a pending signal even while it is blocked. */
-    set_mask(sigbit(SIGUSR1));
-    send_self(SIGUSR1);
-    expect_mask("SIGUSR1 pending", pending_set(), sigbit(SIGUSR1));
+    tl_set_sigmask(tl_sigbit(SIGUSR1));
+    tl_send_self(SIGUSR1);
+    expect_mask("SIGUSR1 pending", tl_pending_signals(), tl_sigbit(SIGUSR1));
     signal(SIGUSR1, SIG_IGN);
-    expect_mask("SIG_IGN discards it", pending_set(), 0);
+    expect_mask("SIG_IGN discards it", tl_pending_signals(), 0);
     install(SIGUSR1, suspend_handler, 0, 0);
-    set_mask(0);
+    tl_set_sigmask(0);
     EXPECT_VAL("and nothing is delivered on unblock", suspend_count, 2);
 }
 

@@ -51,10 +51,6 @@ static stack_t query(void) {
     return now;
 }
 
-static void send_self(int signo) {
-    RAW(SYS_tgkill, RAW(SYS_getpid), RAW(SYS_gettid), signo);
-}
-
 static void install(int signo, void (*action)(int, siginfo_t *, void *), int flags) {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -93,13 +89,13 @@ static void nesting_handler(int signo, siginfo_t *info, void *context) {
         levels[level].query_flags = query().ss_flags;
     }
     if (signo == SIGUSR1) {
-        send_self(SIGUSR2);
+        tl_send_self(SIGUSR2);
     } else if (signo == SIGUSR2) {
         stack_t other = {.ss_sp = altstack, .ss_size = ALTSTACK_SIZE / 2, .ss_flags = 0};
         change_result = RAW(SYS_sigaltstack, &other, NULL);
         stack_t disable = {.ss_flags = SS_DISABLE};
         disable_result = RAW(SYS_sigaltstack, &disable, NULL);
-        send_self(SIGRTMIN);
+        tl_send_self(SIGRTMIN);
     }
     depth--;
 }
@@ -118,7 +114,7 @@ static void check_nesting(void) {
     install(SIGRTMIN, nesting_handler, 0); /* no SA_ONSTACK: stays on the current stack */
     memset(levels, 0, sizeof(levels));
     max_depth = 0;
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_VAL("nesting depth (SIGUSR1 raises SIGUSR2 raises SIGRTMIN)", max_depth, 3);
     bool all_on = true, ordered = true, flags_ok = true, uc_stack_ok = true;
     for (int level = 1; level <= 3; level++) {
@@ -147,7 +143,7 @@ static void check_nesting(void) {
     install(SIGUSR2, nesting_handler, 0);
     memset(levels, 0, sizeof(levels));
     max_depth = 0;
-    send_self(SIGUSR2);
+    tl_send_self(SIGUSR2);
     EXPECT_TRUE("a handler without SA_ONSTACK runs on the normal stack",
                 levels[1].local && !on_altstack(levels[1].local));
     EXPECT_STR("and sigaltstack says flags 0 there", flags_name(levels[1].query_flags), "0");
@@ -159,7 +155,7 @@ static void check_disable(void) {
     EXPECT_STR("query after SS_DISABLE", flags_name(query().ss_flags), "SS_DISABLE");
     install(SIGUSR2, nesting_handler, SA_ONSTACK);
     memset(levels, 0, sizeof(levels));
-    send_self(SIGUSR2);
+    tl_send_self(SIGUSR2);
     EXPECT_TRUE("an SA_ONSTACK handler runs on the normal stack when it is disabled",
                 levels[1].local && !on_altstack(levels[1].local));
     EXPECT_STR("sigaltstack in that handler", flags_name(levels[1].query_flags), "SS_DISABLE");
@@ -185,7 +181,7 @@ static void check_autodisarm(void) {
     install(SIGRTMIN, nesting_handler, SA_ONSTACK);
     memset(levels, 0, sizeof(levels));
     max_depth = 0;
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_VAL("nesting depth", max_depth, 3);
     EXPECT_TRUE("the first handler runs on the alternate stack", on_altstack(levels[1].local));
     EXPECT_STR("inside, the stack is disarmed", flags_name(levels[1].query_flags), "SS_DISABLE");

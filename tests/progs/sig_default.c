@@ -16,24 +16,6 @@
 #define SA_RESTORER 0x04000000
 #endif
 
-static uint64_t sigbit(int signo) {
-    return 1ull << (signo - 1);
-}
-
-static void set_mask(uint64_t mask) {
-    RAW(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, SIGSET_SIZE);
-}
-
-static uint64_t pending_set(void) {
-    uint64_t set = 0;
-    RAW(SYS_rt_sigpending, &set, SIGSET_SIZE);
-    return set;
-}
-
-static void send_self(int signo) {
-    RAW(SYS_tgkill, RAW(SYS_getpid), RAW(SYS_gettid), signo);
-}
-
 static const char *name(int signo) {
     switch (signo) {
     case SIGUSR1:
@@ -93,18 +75,18 @@ static void check_ignored(int signo, void (*action)(int)) {
     snprintf(label, sizeof(label), "%s under %s: kill", name(signo), how);
     EXPECT_OK(label, RAW(SYS_kill, RAW(SYS_getpid), signo));
     snprintf(label, sizeof(label), "%s under %s: not pending", name(signo), how);
-    EXPECT_TRUE(label, (pending_set() & sigbit(signo)) == 0);
+    EXPECT_TRUE(label, (tl_pending_signals() & tl_sigbit(signo)) == 0);
     snprintf(label, sizeof(label), "%s under %s: a blocking read is not interrupted", name(signo),
              how);
     EXPECT_VAL(label, read_under_signals(signo), 1);
 
-    set_mask(sigbit(signo));
-    send_self(signo);
+    tl_set_sigmask(tl_sigbit(signo));
+    tl_send_self(signo);
     snprintf(label, sizeof(label), "%s under %s: pending while blocked", name(signo), how);
-    EXPECT_TRUE(label, (pending_set() & sigbit(signo)) != 0);
-    set_mask(0);
+    EXPECT_TRUE(label, (tl_pending_signals() & tl_sigbit(signo)) != 0);
+    tl_set_sigmask(0);
     snprintf(label, sizeof(label), "%s under %s: gone after unblocking", name(signo), how);
-    EXPECT_TRUE(label, (pending_set() & sigbit(signo)) == 0);
+    EXPECT_TRUE(label, (tl_pending_signals() & tl_sigbit(signo)) == 0);
 }
 
 struct kernel_sigaction {
@@ -123,7 +105,7 @@ static void check_action_round_trip(void) {
     set.handler = (void *)some_handler;
     set.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND | SA_RESTORER;
     set.restorer = (void *)some_restorer;
-    set.mask = sigbit(SIGHUP) | sigbit(SIGKILL) | sigbit(SIGSTOP) | sigbit(SIGRTMAX);
+    set.mask = tl_sigbit(SIGHUP) | tl_sigbit(SIGKILL) | tl_sigbit(SIGSTOP) | tl_sigbit(SIGRTMAX);
     EXPECT_OK("rt_sigaction SIGUSR2 with every flag",
               RAW(SYS_rt_sigaction, SIGUSR2, &set, &old, SIGSET_SIZE));
     EXPECT_TRUE("the old action was SIG_DFL", old.handler == SIG_DFL);
@@ -133,7 +115,7 @@ static void check_action_round_trip(void) {
     EXPECT_TRUE("the flags are kept", now.flags == set.flags);
     EXPECT_TRUE("the restorer is kept", now.restorer == (void *)some_restorer);
     EXPECT_TRUE("the mask is kept without SIGKILL and SIGSTOP",
-                now.mask == (sigbit(SIGHUP) | sigbit(SIGRTMAX)));
+                now.mask == (tl_sigbit(SIGHUP) | tl_sigbit(SIGRTMAX)));
     struct kernel_sigaction dfl = {.handler = SIG_DFL};
     RAW(SYS_rt_sigaction, SIGUSR2, &dfl, NULL, SIGSET_SIZE);
 

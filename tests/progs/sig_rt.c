@@ -14,20 +14,6 @@
 #define SIGSET_SIZE 8
 #define MANY 100
 
-static uint64_t sigbit(int signo) {
-    return 1ull << (signo - 1);
-}
-
-static void set_mask(uint64_t mask) {
-    RAW(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, SIGSET_SIZE);
-}
-
-static uint64_t pending_set(void) {
-    uint64_t set = 0;
-    RAW(SYS_rt_sigpending, &set, SIGSET_SIZE);
-    return set;
-}
-
 static const char *signal_name(int signo) {
     static char name[32];
     if (signo == SIGUSR1)
@@ -71,9 +57,9 @@ static void logging_handler(int signo, siginfo_t *info, void *context) {
 /* One sa_mask blocks every signal of the test while a handler runs, so that each handler
  * returns before the next signal is delivered and the log shows the delivery order. */
 static uint64_t test_signals(void) {
-    uint64_t set = sigbit(SIGUSR1) | sigbit(SIGUSR2);
+    uint64_t set = tl_sigbit(SIGUSR1) | tl_sigbit(SIGUSR2);
     for (int n = 0; n <= 4; n++)
-        set |= sigbit(SIGRTMIN + n);
+        set |= tl_sigbit(SIGRTMIN + n);
     return set;
 }
 
@@ -84,11 +70,11 @@ static void install_all(void) {
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     for (int signo = 1; signo <= 64; signo++) {
-        if (test_signals() & sigbit(signo))
+        if (test_signals() & tl_sigbit(signo))
             sigaddset(&sa.sa_mask, signo);
     }
     for (int signo = 1; signo <= 64; signo++) {
-        if ((test_signals() & sigbit(signo)) && sigaction(signo, &sa, NULL) != 0)
+        if ((test_signals() & tl_sigbit(signo)) && sigaction(signo, &sa, NULL) != 0)
             tl_die("sigaction");
     }
 }
@@ -112,7 +98,7 @@ static long queue_to_thread(int signo, int value) {
 static void check_order(const char *how, long (*queue)(int, int)) {
     char label[128];
     install_all();
-    set_mask(test_signals());
+    tl_set_sigmask(test_signals());
     log_text[0] = 0;
     handled = 0;
     codes_ok = pids_ok = true;
@@ -130,13 +116,13 @@ static void check_order(const char *how, long (*queue)(int, int)) {
     snprintf(label, sizeof(label), "%s: nine signals queued while blocked", how);
     EXPECT_OK(label, result);
     snprintf(label, sizeof(label), "%s: all pending", how);
-    uint64_t want = sigbit(SIGUSR1);
+    uint64_t want = tl_sigbit(SIGUSR1);
     for (int n = 0; n <= 3; n++)
-        want |= sigbit(SIGRTMIN + n);
-    EXPECT_TRUE(label, pending_set() == want);
+        want |= tl_sigbit(SIGRTMIN + n);
+    EXPECT_TRUE(label, tl_pending_signals() == want);
     snprintf(label, sizeof(label), "%s: nothing delivered while blocked", how);
     EXPECT_VAL(label, handled, 0);
-    set_mask(0);
+    tl_set_sigmask(0);
     snprintf(label, sizeof(label), "%s: delivery order after unblocking", how);
     EXPECT_STR(label, log_text,
                "SIGUSR1:5 RTMIN+0:2 RTMIN+0:6 RTMIN+1:4 RTMIN+2:1 RTMIN+2:3 RTMIN+2:9 RTMIN+3:8");
@@ -145,12 +131,12 @@ static void check_order(const char *how, long (*queue)(int, int)) {
     snprintf(label, sizeof(label), "%s: si_pid is our pid", how);
     EXPECT_TRUE(label, pids_ok);
     snprintf(label, sizeof(label), "%s: nothing pending afterwards", how);
-    EXPECT_TRUE(label, pending_set() == 0);
+    EXPECT_TRUE(label, tl_pending_signals() == 0);
 }
 
 static void check_many(void) {
     install_all();
-    set_mask(test_signals());
+    tl_set_sigmask(test_signals());
     handled = 0;
     long result = 0;
     for (int i = 0; i < MANY; i++) {
@@ -159,7 +145,7 @@ static void check_many(void) {
             result = one;
     }
     EXPECT_OK("a hundred RTMIN+4 queued", result);
-    set_mask(0);
+    tl_set_sigmask(0);
     EXPECT_VAL("a hundred delivered", handled, MANY);
     bool in_order = true;
     for (int i = 0; i < MANY; i++)
@@ -169,14 +155,14 @@ static void check_many(void) {
 
 static void check_standard_coalesces(void) {
     install_all();
-    set_mask(test_signals());
+    tl_set_sigmask(test_signals());
     log_text[0] = 0;
     handled = 0;
     queue_to_process(SIGUSR2, 11);
     queue_to_process(SIGUSR2, 12);
     queue_to_thread(SIGUSR2, 13);
     queue_to_thread(SIGUSR2, 14);
-    set_mask(0);
+    tl_set_sigmask(0);
     /* One pending instance per set: the thread's, then the process's. */
     EXPECT_STR("a standard signal queued twice to the thread and twice to the process", log_text,
                "SIGUSR2:13 SIGUSR2:11");
@@ -202,8 +188,8 @@ static void check_codes(void) {
     info.si_pid = getpid();
     info.si_value.sival_ptr = (void *)&log_text[123];
     siginfo_t waited;
-    uint64_t block = sigbit(SIGRTMIN + 2);
-    set_mask(block);
+    uint64_t block = tl_sigbit(SIGRTMIN + 2);
+    tl_set_sigmask(block);
     EXPECT_OK("rt_sigqueueinfo with a pointer value",
               RAW(SYS_rt_sigqueueinfo, RAW(SYS_getpid), SIGRTMIN + 2, &info));
     struct timespec zero = {0, 0};
@@ -214,12 +200,12 @@ static void check_codes(void) {
                EINVAL);
     EXPECT_ERR("rt_sigqueueinfo with a bad siginfo pointer",
                RAW(SYS_rt_sigqueueinfo, RAW(SYS_getpid), SIGRTMIN + 2, BAD_PTR), EFAULT);
-    set_mask(0);
+    tl_set_sigmask(0);
 }
 
 static void check_sigtimedwait_order(void) {
     uint64_t block = test_signals();
-    set_mask(block);
+    tl_set_sigmask(block);
     queue_to_process(SIGRTMIN + 3, 31);
     queue_to_process(SIGRTMIN + 1, 11);
     queue_to_process(SIGRTMIN + 3, 32);
@@ -237,7 +223,7 @@ static void check_sigtimedwait_order(void) {
     EXPECT_STR("sigtimedwait dequeues lowest first, each number in order", log_text,
                "RTMIN+0:1 RTMIN+1:11 RTMIN+1:12 RTMIN+3:31 RTMIN+3:32");
     EXPECT_ERR("then finds nothing", signo, EAGAIN);
-    set_mask(0);
+    tl_set_sigmask(0);
 }
 
 int main(int argc, char **argv) {

@@ -18,14 +18,6 @@
 #define SIGEV_THREAD_ID 4
 #endif
 
-static uint64_t sigbit(int signo) {
-    return 1ull << (signo - 1);
-}
-
-static void set_mask(uint64_t mask) {
-    RAW(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, SIGSET_SIZE);
-}
-
 /* How long a wait lasts at most; shortened once one has expired, so that a runtime that
  * never delivers fails quickly. */
 static uint64_t wait_limit_ns = 5000000000ull;
@@ -200,8 +192,8 @@ static bool remaining_within(long id, long max_ns) {
 
 static void check_posix_timers(void) {
     int signo = SIGRTMIN + 1;
-    uint64_t block = sigbit(signo);
-    set_mask(block);
+    uint64_t block = tl_sigbit(signo);
+    tl_set_sigmask(block);
     long id = EXPECT_OK("timer_create CLOCK_MONOTONIC SIGEV_SIGNAL",
                         timer_create_raw(CLOCK_MONOTONIC, SIGEV_SIGNAL, signo, 42, 0));
     EXPECT_OK("timer_settime 200 ms", arm(id, 0, 200000000, 0));
@@ -219,7 +211,7 @@ static void check_posix_timers(void) {
     struct itimerspec now;
     RAW(SYS_timer_gettime, id, &now);
     EXPECT_TRUE("disarmed after firing", now.it_value.tv_sec == 0 && now.it_value.tv_nsec == 0);
-    set_mask(0);
+    tl_set_sigmask(0);
 
     install(signo);
     EXPECT_OK("timer_settime every 5 ms", arm(id, 0, 5000000, 5000000));
@@ -274,7 +266,7 @@ static long target_tid;
 static void *target_main(void *arg) {
     target_tid = RAW(SYS_gettid);
     uint64_t none = 0;
-    set_mask(none);
+    tl_set_sigmask(none);
     while (!target_stop) {
         struct timespec step = {0, 1000000};
         nanosleep(&step, NULL);
@@ -286,7 +278,7 @@ static void check_thread_targets(void) {
     int signo = SIGRTMIN + 2;
     install(signo);
     /* The main thread blocks the signal; the target thread does not. */
-    set_mask(sigbit(signo));
+    tl_set_sigmask(tl_sigbit(signo));
     pthread_t thread;
     target_stop = 0;
     target_tid = 0;
@@ -313,7 +305,7 @@ static void check_thread_targets(void) {
 
     target_stop = 1;
     pthread_join(thread, NULL);
-    set_mask(0);
+    tl_set_sigmask(0);
 }
 
 int main(int argc, char **argv) {

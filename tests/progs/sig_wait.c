@@ -18,24 +18,6 @@
 
 #define SIGSET_SIZE 8
 
-static uint64_t sigbit(int signo) {
-    return 1ull << (signo - 1);
-}
-
-static void set_mask(uint64_t mask) {
-    RAW(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, SIGSET_SIZE);
-}
-
-static uint64_t pending_set(void) {
-    uint64_t set = 0;
-    RAW(SYS_rt_sigpending, &set, SIGSET_SIZE);
-    return set;
-}
-
-static void send_self(int signo) {
-    RAW(SYS_tgkill, RAW(SYS_getpid), RAW(SYS_gettid), signo);
-}
-
 static volatile int handled;
 
 static void counting_handler(int signo) {
@@ -108,8 +90,8 @@ static void join_sender(struct sender *sender) {
 static void check_sigtimedwait(void) {
     install(SIGUSR1, counting_handler);
     install(SIGUSR2, counting_handler);
-    uint64_t usr1 = sigbit(SIGUSR1);
-    set_mask(usr1);
+    uint64_t usr1 = tl_sigbit(SIGUSR1);
+    tl_set_sigmask(usr1);
     siginfo_t info;
     struct timespec zero = {0, 0}, short_wait = {0, 30 * 1000000};
     EXPECT_ERR("rt_sigtimedwait, nothing pending, zero timeout",
@@ -117,14 +99,14 @@ static void check_sigtimedwait(void) {
     EXPECT_ERR("rt_sigtimedwait, nothing pending, 30 ms timeout",
                RAW(SYS_rt_sigtimedwait, &usr1, &info, &short_wait, SIGSET_SIZE), EAGAIN);
 
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     memset(&info, 0, sizeof(info));
     EXPECT_VAL("rt_sigtimedwait takes a pending signal",
                RAW(SYS_rt_sigtimedwait, &usr1, &info, &zero, SIGSET_SIZE), SIGUSR1);
     EXPECT_VAL("its si_signo", info.si_signo, SIGUSR1);
     EXPECT_VAL("its si_code SI_TKILL", info.si_code, SI_TKILL);
     EXPECT_TRUE("its si_pid is ours", info.si_pid == RAW(SYS_getpid));
-    EXPECT_TRUE("it is no longer pending", (pending_set() & usr1) == 0);
+    EXPECT_TRUE("it is no longer pending", (tl_pending_signals() & usr1) == 0);
     EXPECT_VAL("the handler did not run", handled, 0);
 
     RAW(SYS_kill, RAW(SYS_getpid), SIGUSR1);
@@ -158,11 +140,11 @@ static void check_sigtimedwait(void) {
                RAW(SYS_rt_sigtimedwait, &usr1, &info, &bad, SIGSET_SIZE), EINVAL);
     EXPECT_ERR("rt_sigtimedwait with a bad set pointer",
                RAW(SYS_rt_sigtimedwait, BAD_PTR, &info, &zero, SIGSET_SIZE), EFAULT);
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_ERR("rt_sigtimedwait with a bad siginfo pointer",
                RAW(SYS_rt_sigtimedwait, &usr1, BAD_PTR, &zero, SIGSET_SIZE), EFAULT);
-    EXPECT_TRUE("the signal was dequeued all the same", (pending_set() & usr1) == 0);
-    set_mask(0);
+    EXPECT_TRUE("the signal was dequeued all the same", (tl_pending_signals() & usr1) == 0);
+    tl_set_sigmask(0);
 }
 
 /* ---- signalfd --------------------------------------------------------------------------- */
@@ -178,17 +160,18 @@ static int readable(int fd) {
 }
 
 static void check_signalfd(void) {
-    uint64_t blocked = sigbit(SIGUSR1) | sigbit(SIGUSR2) | sigbit(SIGRTMIN) | sigbit(SIGRTMIN + 1);
-    set_mask(blocked);
+    uint64_t blocked =
+        tl_sigbit(SIGUSR1) | tl_sigbit(SIGUSR2) | tl_sigbit(SIGRTMIN) | tl_sigbit(SIGRTMIN + 1);
+    tl_set_sigmask(blocked);
     long fd = EXPECT_OK("signalfd4 for SIGUSR1",
-                        signalfd_raw(-1, sigbit(SIGUSR1), SFD_NONBLOCK | SFD_CLOEXEC));
+                        signalfd_raw(-1, tl_sigbit(SIGUSR1), SFD_NONBLOCK | SFD_CLOEXEC));
     if (fd < 0)
         return;
     struct signalfd_siginfo ssi[4];
     EXPECT_ERR("read with nothing pending", RAW(SYS_read, fd, ssi, sizeof(ssi)), EAGAIN);
     EXPECT_TRUE("poll: not readable", !readable(fd));
 
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_TRUE("poll: readable once SIGUSR1 is pending", readable(fd));
     memset(ssi, 0, sizeof(ssi));
     EXPECT_VAL("read returns one signalfd_siginfo", RAW(SYS_read, fd, ssi, sizeof(ssi)),
@@ -197,7 +180,8 @@ static void check_signalfd(void) {
     EXPECT_VAL("ssi_code SI_TKILL", ssi[0].ssi_code, SI_TKILL);
     EXPECT_TRUE("ssi_pid and ssi_uid are ours", ssi[0].ssi_pid == (uint32_t)RAW(SYS_getpid) &&
                                                     ssi[0].ssi_uid == (uint32_t)RAW(SYS_getuid));
-    EXPECT_TRUE("the signal is no longer pending", (pending_set() & sigbit(SIGUSR1)) == 0);
+    EXPECT_TRUE("the signal is no longer pending",
+                (tl_pending_signals() & tl_sigbit(SIGUSR1)) == 0);
     EXPECT_TRUE("poll: not readable after the read", !readable(fd));
 
     union sigval value = {.sival_int = 77};
@@ -208,7 +192,7 @@ static void check_signalfd(void) {
     EXPECT_VAL("sigqueue: ssi_int", ssi[0].ssi_int, 77);
     EXPECT_VAL("sigqueue: ssi_ptr", ssi[0].ssi_ptr, 77);
 
-    send_self(SIGUSR2);
+    tl_send_self(SIGUSR2);
     EXPECT_TRUE("a signal outside the mask: not readable", !readable(fd));
     EXPECT_TRUE("changing the mask of the same signalfd returns its fd",
                 signalfd_raw((int)fd, blocked, 0) == fd);
@@ -229,7 +213,7 @@ static void check_signalfd(void) {
                     ssi[1].ssi_signo == (uint32_t)SIGRTMIN + 1 && ssi[1].ssi_int == 10 &&
                     ssi[2].ssi_signo == (uint32_t)SIGRTMIN + 1 && ssi[2].ssi_int == 12);
 
-    send_self(SIGUSR1);
+    tl_send_self(SIGUSR1);
     EXPECT_ERR("read with a buffer smaller than one record", RAW(SYS_read, fd, ssi, 100), EINVAL);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event event = {.events = EPOLLIN, .data.u64 = 5}, out;
@@ -241,7 +225,7 @@ static void check_signalfd(void) {
     RAW(SYS_close, fd);
 
     /* A blocking read, woken by another thread's signal. */
-    fd = signalfd_raw(-1, sigbit(SIGUSR2), SFD_CLOEXEC);
+    fd = signalfd_raw(-1, tl_sigbit(SIGUSR2), SFD_CLOEXEC);
     struct sender sender = {.signo = SIGUSR2};
     start_sender(&sender);
     memset(ssi, 0, sizeof(ssi));
@@ -252,7 +236,7 @@ static void check_signalfd(void) {
     RAW(SYS_close, fd);
 
     /* A blocking epoll_wait on a signalfd, woken by another process's kill (a host signal). */
-    fd = signalfd_raw(-1, sigbit(SIGUSR1), SFD_CLOEXEC);
+    fd = signalfd_raw(-1, tl_sigbit(SIGUSR1), SFD_CLOEXEC);
     ep = epoll_create1(EPOLL_CLOEXEC);
     epoll_ctl(ep, EPOLL_CTL_ADD, (int)fd, &event);
     pid_t parent = getpid();
@@ -275,7 +259,7 @@ static void check_signalfd(void) {
     RAW(SYS_close, ep);
     RAW(SYS_close, fd);
 
-    uint64_t mask = sigbit(SIGUSR1);
+    uint64_t mask = tl_sigbit(SIGUSR1);
     EXPECT_ERR("signalfd4 with sigsetsize 4", RAW(SYS_signalfd4, -1, &mask, 4, 0), EINVAL);
     EXPECT_ERR("signalfd4 with bad flags", RAW(SYS_signalfd4, -1, &mask, SIGSET_SIZE, 1), EINVAL);
     EXPECT_ERR("signalfd4 with a bad mask pointer", RAW(SYS_signalfd4, -1, BAD_PTR, SIGSET_SIZE, 0),
@@ -287,7 +271,7 @@ static void check_signalfd(void) {
     EXPECT_ERR("signalfd4 on a closed fd", signalfd_raw(999, mask, 0), EBADF);
     close(fds[0]);
     close(fds[1]);
-    set_mask(0);
+    tl_set_sigmask(0);
 }
 
 int main(int argc, char **argv) {

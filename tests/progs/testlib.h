@@ -323,6 +323,29 @@ TL_HELPER void tl_start_watchdog(int seconds) {
     pthread_detach(thread);
 }
 
+/* The signal tests' view of signal sets: the kernel's 64-bit set through raw syscalls, so
+ * that libc's own reserved signals and wrappers stay out of the way. */
+#define TL_SIGSET_SIZE 8
+
+TL_HELPER uint64_t tl_sigbit(int signo) {
+    return 1ull << (signo - 1);
+}
+
+TL_HELPER void tl_set_sigmask(uint64_t mask) {
+    RAW(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, TL_SIGSET_SIZE);
+}
+
+TL_HELPER uint64_t tl_pending_signals(void) {
+    uint64_t set = 0;
+    RAW(SYS_rt_sigpending, &set, TL_SIGSET_SIZE);
+    return set;
+}
+
+/* A signal for the calling thread itself (tgkill). */
+TL_HELPER void tl_send_self(int signo) {
+    RAW(SYS_tgkill, RAW(SYS_getpid), RAW(SYS_gettid), signo);
+}
+
 /* Writes a whole file; the scenario setup of many checks. */
 TL_HELPER void tl_write_file(const char *path, const void *data, size_t len, int mode) {
     FILE *file;
