@@ -220,8 +220,8 @@ int patch_sites_find(const uint8_t *code, uint64_t address, size_t len,
             return -1;
         }
     }
-    for (size_t i = 0; i < len; i++)
-        out->branch_targets += (size_t)__builtin_popcount(f.targets[i / 8] & (1u << (i % 8)));
+    for (size_t i = 0; i < len / 8 + 1; i++)
+        out->branch_targets += (size_t)__builtin_popcount(f.targets[i]); /* no bit past len */
     sort_sites(f.sites, f.count);
     uint64_t free_from = 0; /* windows may not overlap */
     for (size_t i = 0; i < f.count; i++) {

@@ -98,28 +98,10 @@ static void publish_windows(const struct live_window *add, size_t n) {
     }
 }
 
-void libos_patch_forget(uint64_t start, uint64_t end) {
-    if (!__atomic_load_n(&g_windows, __ATOMIC_ACQUIRE))
-        return;
-    /* Marked dead in place (length 0 keeps both tables sorted by their ends), without
-     * allocating: this runs with the VMA lock held. */
-    spin_lock(&g_lock);
-    struct window_table *t = g_windows;
-    for (size_t i = 0; i < t->count; i++) {
-        struct live_window *w = &t->w[i];
-        if (w->start >= end || w->start + w->length <= start || dead(w))
-            continue;
-        for (size_t k = 0; k < t->count; k++)
-            if (t->by_tramp[k].tramp == w->tramp)
-                __atomic_store_n(&t->by_tramp[k].tramp_length, 0, __ATOMIC_RELEASE);
-        __atomic_store_n(&w->length, 0, __ATOMIC_RELEASE);
-    }
-    spin_unlock(&g_lock);
-}
-
-/* The window (table sorted by window start) or trampoline (by_tramp) holding addr. */
-static const struct live_window *find_window(const struct live_window *w, size_t count,
-                                             uint64_t addr, bool by_tramp) {
+/* The first window (table sorted by window start) or trampoline (by_tramp) that ends
+ * after addr; count if none. Both tables are sorted by their ends too. */
+static size_t first_ending_after(const struct live_window *w, size_t count, uint64_t addr,
+                                 bool by_tramp) {
     size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -129,9 +111,36 @@ static const struct live_window *find_window(const struct live_window *w, size_t
         else
             hi = mid;
     }
-    if (lo == count || addr < (by_tramp ? w[lo].tramp : w[lo].start))
+    return lo;
+}
+
+/* The window or trampoline holding addr, or NULL. */
+static const struct live_window *find_window(const struct live_window *w, size_t count,
+                                             uint64_t addr, bool by_tramp) {
+    size_t i = first_ending_after(w, count, addr, by_tramp);
+    if (i == count || addr < (by_tramp ? w[i].tramp : w[i].start))
         return NULL;
-    return &w[lo];
+    return &w[i];
+}
+
+void libos_patch_forget(uint64_t start, uint64_t end) {
+    if (!__atomic_load_n(&g_windows, __ATOMIC_ACQUIRE))
+        return;
+    /* Marked dead in place (length 0 keeps both tables sorted by their ends), without
+     * allocating: this runs with the VMA lock held, on every munmap. */
+    spin_lock(&g_lock);
+    struct window_table *t = g_windows;
+    for (size_t i = first_ending_after(t->w, t->count, start, false);
+         i < t->count && t->w[i].start < end; i++) {
+        struct live_window *w = &t->w[i];
+        if (dead(w))
+            continue;
+        size_t k = first_ending_after(t->by_tramp, t->count, w->tramp, true);
+        if (k < t->count && t->by_tramp[k].tramp == w->tramp)
+            __atomic_store_n(&t->by_tramp[k].tramp_length, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&w->length, 0, __ATOMIC_RELEASE);
+    }
+    spin_unlock(&g_lock);
 }
 
 uint64_t libos_patch_app_rip(uint64_t rip) {
@@ -316,6 +325,13 @@ static void record_left(struct patch_job *job, const struct patch_site *s) {
                      (unsigned long)(fr->start + job->bias));
 }
 
+/* Every site that had a window stays on the kernel catch, for this reason. */
+static void refuse_all(struct patch_site_list *sl, enum patch_reason reason) {
+    for (size_t i = 0; i < sl->count; i++)
+        if (sl->sites[i].reason == PATCH_OK)
+            sl->sites[i].reason = (uint8_t)reason;
+}
+
 /* Trampolines for every site with a window, in one mapping near the code. */
 static void apply(struct patch_job *job, int code_prot) {
     struct patch_site_list *sl = &job->sites;
@@ -327,24 +343,21 @@ static void apply(struct patch_job *job, int code_prot) {
     size_t area = PAGE_UP(candidates * TRAMPOLINE_MAX);
     /* Within +-2 GiB of the code (rel32 jumps both ways), with a margin for the
      * RIP-relative operands of displaced instructions. */
-    long base = libos_mem_free_near(job->lo, job->hi, area, (1ULL << 31) - (64ULL << 20));
+    struct live_window *live = rt_calloc(candidates, sizeof(*live));
+    long base =
+        live ? libos_mem_free_near(job->lo, job->hi, area, (1ULL << 31) - (64ULL << 20)) : -ENOMEM;
     if (base >= 0)
         base = libos_mem_map_app((uint64_t)base, area, PAL_PROT_READ | PAL_PROT_WRITE, 0, -1, 0,
                                  "[enclos trampolines]");
-    struct live_window *live = rt_calloc(candidates, sizeof(*live));
-    if (base < 0 || !live) {
+    if (base < 0) {
         rt_free(live);
-        for (size_t i = 0; i < sl->count; i++)
-            if (sl->sites[i].reason == PATCH_OK)
-                sl->sites[i].reason = PATCH_TRAMPOLINE;
+        refuse_all(sl, PATCH_TRAMPOLINE);
         return;
     }
     if (pal_mem_protect((void *)PAGE_DOWN(job->lo), PAGE_UP(job->hi) - PAGE_DOWN(job->lo),
                         code_prot | PAL_PROT_WRITE) < 0) {
-        for (size_t i = 0; i < sl->count; i++)
-            if (sl->sites[i].reason == PATCH_OK)
-                sl->sites[i].reason = PATCH_UNWRITABLE;
-        libos_mem_protect_app((uint64_t)base, area, 0);
+        refuse_all(sl, PATCH_UNWRITABLE);
+        libos_mem_protect_app((uint64_t)base, area, 0); /* the app never sees it used */
         rt_free(live);
         return;
     }
