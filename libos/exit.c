@@ -7,6 +7,11 @@
 #include "libos/vma.h"
 #include "libos/thread.h"
 #include "libos/futex.h"
+#include "libos/profile.h"
+
+static void print_pal_line(const char *text) {
+    log_raw("  %s\n", text);
+}
 
 void libos_print_stats(void) {
     const struct pal_stats *ps = pal_stats();
@@ -36,16 +41,19 @@ void libos_print_stats(void) {
     const struct libos_memory_stats *ms = libos_memory_stats();
     log_raw("  memory syscalls: %lu PAL calls made, %lu answered from the VMA tree alone\n",
             (unsigned long)ms->pal_calls, (unsigned long)ms->pal_calls_avoided);
+    pal_print_stats(print_pal_line);
 }
 
 __attribute__((noreturn)) void libos_exit_process(int status) {
     if (g_libos_config.stats)
         libos_print_stats();
+    libos_profile_at_exit(status, 0);
     pal_process_exit(status);
 }
 
 __attribute__((noreturn)) void libos_die_of_signal(int sig) {
     if (g_libos_config.stats)
         libos_print_stats();
+    libos_profile_at_exit(128 + sig, sig);
     pal_process_die_of_signal(sig);
 }

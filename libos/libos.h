@@ -13,9 +13,9 @@ struct libos_config {
     bool stats;            /* --stats: print the tables at exit */
     uint64_t stack_size;   /* sys.stack.size */
     uint64_t brk_max_size; /* sys.brk.max_size */
-    uint64_t max_threads;  /* sgx.max_threads, 0 = unlimited */
     enum pal_catch_kind catch_kind;
     bool syscall_patching; /* libos.syscall_patching / --syscall-patching */
+    bool profile;          /* `enclos profile`: print a manifest fragment at exit */
 };
 
 extern struct libos_config g_libos_config;

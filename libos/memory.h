@@ -27,6 +27,10 @@ void libos_mem_unmap_runtime(void *addr, size_t len);
  * any, else above near_hi. -ENOMEM when there is none. */
 long libos_mem_free_near(uint64_t near_lo, uint64_t near_hi, size_t len, uint64_t reach);
 
+/* Where app mappings may go: what the PAL gave the app (the whole user space, or an
+ * enclave's range less the runtime's part). */
+void libos_mem_window(uint64_t *low, uint64_t *high);
+
 void libos_memory_init(void);
 void libos_brk_init(uint64_t start, uint64_t max_size);
 

@@ -7,11 +7,15 @@
 #include "common/fmt.h"
 #include "common/log.h"
 #include "common/string.h"
+#include "loader/manifest.h"
 #include <stdarg.h>
 
 static const char g_usage[] =
     "Usage: enclos run [OPTIONS] PROGRAM [ARGS...]\n"
     "       enclos run [OPTIONS] -m APP.manifest.toml [ARGS...]\n"
+    "       enclos profile [OPTIONS] PROGRAM [ARGS...]\n"
+    "       enclos gen-key [-o KEY.pem]\n"
+    "       enclos sign -m APP.manifest.toml -k KEY.pem\n"
     "       enclos --list-syscalls | --help | --version\n"
     "\n"
     "Runs an unmodified static x86-64 Linux program under the enclos library OS: every\n"
@@ -20,6 +24,15 @@ static const char g_usage[] =
     "\n"
     "Without -m, a built-in manifest applies: the host filesystem is visible as it is, the\n"
     "current directory is kept and the environment is passed through.\n"
+    "\n"
+    "profile runs PROGRAM like run (on the direct PAL) and prints, at its end, a manifest\n"
+    "fragment sized from what it saw: peak threads, peak memory, address space reserved and\n"
+    "the files it opened with their SHA-256, each with the figures behind it.\n"
+    "\n"
+    "gen-key makes an RSA-3072 signing key (exponent 3); sign computes the measurement of the\n"
+    "enclave a manifest describes and writes APP.manifest.sgx (the manifest with the hashes\n"
+    "of its trusted files) and APP.sig (a SIGSTRUCT); run -m APP.manifest.sgx --pal=sgx-sim\n"
+    "then checks both (docs/sgx-sim.md).\n"
     "\n"
     "Options of run:\n"
     "  -m, --manifest=FILE     run what the manifest FILE describes (docs/manifest.md);\n"
@@ -36,6 +49,20 @@ static const char g_usage[] =
     "                          patch (default: sud, Syscall User Dispatch)\n"
     "  --debug-unsafe-gate     debugging only: blocking host calls skip the pending-signal\n"
     "                          check, so a signal can be lost (the stress test's control)\n"
+    "  --pal=direct|sgx-sim    the platform layer (default: direct, or the manifest's\n"
+    "                          loader.pal). sgx-sim runs the program in a software model of\n"
+    "                          an SGX enclave that enforces SGX's memory and thread rules and\n"
+    "                          counts its exits and costs; it gives NO confidentiality and\n"
+    "                          no attestation (docs/sgx-sim.md)\n"
+    "  --enclave-size=SIZE     sgx.enclave_size: a power of two such as 4G (default 64G\n"
+    "                          with EDMM, 256M without)\n"
+    "  --edmm=on|off           sgx.edmm_enable: SGX2 dynamic memory (default off)\n"
+    "  --max-threads=N         sgx.max_threads: thread slots of the enclave (default 32\n"
+    "                          without EDMM, 4 growing on demand with EDMM); on the direct\n"
+    "                          PAL, a limit on threads\n"
+    "  --edmm-preheat=SIZE     sgx.edmm_preheat_size: heap added at start (EDMM)\n"
+    "  --edmm-lazyfree=SIZE    sgx.edmm_lazyfree_threshold: freed pages kept until this much\n"
+    "                          is pending, then trimmed in one batch (EDMM; default 0: off)\n"
     "  -h, --help              print this help\n"
     "\n"
     "Exit status: the program's own; 128+N when it dies of signal N; 125 when enclos itself\n"
@@ -80,6 +107,7 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
     memset(opt, 0, sizeof(*opt));
     opt->log_level = -1;
     opt->syscall_patching = -1;
+    opt->edmm = -1;
     if (argc < 2)
         loader_fail(EXIT_ENCLOS_FAILURE, "missing command; try 'enclos --help'");
     const char *cmd = argv[1];
@@ -95,7 +123,17 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
         list_syscalls();
         pal_process_exit(0);
     }
-    if (strcmp(cmd, "run") != 0)
+    if (!strcmp(cmd, "sign") || !strcmp(cmd, "gen-key")) {
+        /* Signing needs OpenSSL: a host program next to this runtime does it. */
+        long r = pal_exec_sibling("enclos-sign", argv + 1);
+        loader_fail(EXIT_ENCLOS_FAILURE,
+                    "cannot start enclos-sign from enclos's directory (%s); build it with make "
+                    "(it needs libssl-dev)",
+                    libos_errno_name(-r));
+    }
+    if (!strcmp(cmd, "profile"))
+        opt->profile = true;
+    else if (strcmp(cmd, "run") != 0)
         loader_fail(EXIT_ENCLOS_FAILURE, "unknown command '%s'; try 'enclos --help'", cmd);
     int i = 2;
     for (; i < argc; i++) {
@@ -138,6 +176,39 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
             else
                 loader_fail(EXIT_ENCLOS_FAILURE,
                             "--catch: unknown mechanism '%s' (use sud or seccomp)", v);
+        } else if ((v = option_value(a, "--pal"))) {
+            if (strcmp(v, "direct") != 0 && strcmp(v, "sgx-sim") != 0)
+                loader_fail(EXIT_ENCLOS_FAILURE, "--pal: unknown PAL '%s' (use direct or sgx-sim)",
+                            v);
+            opt->pal = v;
+        } else if ((v = option_value(a, "--enclave-size"))) {
+            if (!manifest_parse_size(v, &opt->enclave_size) || !opt->enclave_size ||
+                (opt->enclave_size & (opt->enclave_size - 1)))
+                loader_fail(EXIT_ENCLOS_FAILURE,
+                            "--enclave-size: '%s' is not a power of two such as 4G", v);
+        } else if ((v = option_value(a, "--edmm"))) {
+            if (!strcmp(v, "on"))
+                opt->edmm = 1;
+            else if (!strcmp(v, "off"))
+                opt->edmm = 0;
+            else
+                loader_fail(EXIT_ENCLOS_FAILURE, "--edmm: unknown value '%s' (use on or off)", v);
+        } else if ((v = option_value(a, "--max-threads"))) {
+            uint64_t n;
+            if (!manifest_parse_size(v, &n) || n < 1 || n > 100000)
+                loader_fail(EXIT_ENCLOS_FAILURE,
+                            "--max-threads: '%s' is not a number of threads from 1 to 100000", v);
+            opt->max_threads = n;
+        } else if ((v = option_value(a, "--edmm-preheat"))) {
+            if (!manifest_parse_size(v, &opt->edmm_preheat_size))
+                loader_fail(EXIT_ENCLOS_FAILURE, "--edmm-preheat: '%s' is not a size such as 64M",
+                            v);
+            opt->preheat_given = true;
+        } else if ((v = option_value(a, "--edmm-lazyfree"))) {
+            if (!manifest_parse_size(v, &opt->edmm_lazyfree_threshold))
+                loader_fail(EXIT_ENCLOS_FAILURE, "--edmm-lazyfree: '%s' is not a size such as 16M",
+                            v);
+            opt->lazyfree_given = true;
         } else if (!strcmp(a, "-m") || !strcmp(a, "--manifest")) {
             if (i + 1 >= argc)
                 loader_fail(EXIT_ENCLOS_FAILURE, "%s needs a manifest file", a);

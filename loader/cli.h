@@ -13,6 +13,12 @@ struct cli_options {
     bool unsafe_gate; /* --debug-unsafe-gate */
     enum pal_catch_kind catch_kind;
     int syscall_patching; /* --syscall-patching: 1 on, 0 off, -1 not given */
+    bool profile;         /* `enclos profile` */
+    const char *pal;      /* --pal, NULL when not given */
+    /* The enclave settings of the command line; 0 (-1 for edmm) when not given. */
+    uint64_t enclave_size, max_threads, edmm_preheat_size, edmm_lazyfree_threshold;
+    int edmm;
+    bool preheat_given, lazyfree_given;
     int app_argc;         /* what follows the options */
     char **app_argv;
 };

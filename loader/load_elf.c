@@ -114,13 +114,24 @@ static long open_interp(struct loaded_image *img, char *err, size_t errlen) {
     return 0;
 }
 
+/* Linux's fixed base for a PIE program, when the app's window holds it; else a base an
+ * eighth of the way into the window (an enclave), clear of the stack and mmap area above. */
+static uint64_t pie_base(uint64_t span) {
+    uint64_t low, high;
+    libos_mem_window(&low, &high);
+    if (PIE_BASE >= low && span < high && PIE_BASE < high - span)
+        return PIE_BASE;
+    return (low + (high - low) / 8 + (1ULL << 21) - 1) & ~((1ULL << 21) - 1);
+}
+
 long loader_check_elf(int h, struct loaded_image *img, char *err, size_t errlen) {
     img->interp_handle = -1;
     img->interp_base = 0;
     long r = check_headers(h, &img->elf, err, errlen);
     if (r < 0)
         return r;
-    img->bias = img->elf.pie ? PIE_BASE - img->elf.min_vaddr : 0;
+    img->bias =
+        img->elf.pie ? pie_base(img->elf.max_vaddr - img->elf.min_vaddr) - img->elf.min_vaddr : 0;
     img->brk_start = img->elf.max_vaddr + img->bias;
     img->start = img->elf.entry + img->bias;
     if (img->elf.has_interp)

@@ -123,6 +123,30 @@ static char **build_env(const struct manifest *m, bool use_host, char **host_env
     return env;
 }
 
+/* The PAL's settings: the command line's over the manifest's. */
+static void configure_pal(const struct cli_options *opt, const struct manifest *m) {
+    struct pal_config cfg = {
+        .pal = opt->pal ? opt->pal : manifest_pal_name(m->pal),
+        .manifest_path = opt->manifest,
+        .max_threads = opt->max_threads ? opt->max_threads : m->max_threads,
+        .enclave_size = opt->enclave_size ? opt->enclave_size : m->enclave_size,
+        .edmm = opt->edmm >= 0 ? opt->edmm != 0 : m->edmm_enable,
+        .edmm_preheat_size = opt->preheat_given ? opt->edmm_preheat_size : m->edmm_preheat_size,
+        .edmm_lazyfree_threshold =
+            opt->lazyfree_given ? opt->edmm_lazyfree_threshold : m->edmm_lazyfree_threshold,
+        .stats = opt->stats,
+    };
+    if (opt->profile && strcmp(cfg.pal, "direct") != 0)
+        loader_fail(EXIT_ENCLOS_FAILURE,
+                    "profile runs programs on the direct PAL; drop --pal=%s (or the manifest's "
+                    "loader.pal) to profile",
+                    cfg.pal);
+    char err[512];
+    long r = pal_configure(&cfg, err, sizeof(err));
+    if (r < 0)
+        loader_fail(EXIT_ENCLOS_FAILURE, "%s", err);
+}
+
 void loader_main(int argc, char **argv, char **envp) {
     struct cli_options opt;
     cli_parse(argc, argv, &opt);
@@ -134,19 +158,19 @@ void loader_main(int argc, char **argv, char **envp) {
     struct manifest m;
     manifest_defaults(&m);
     if (opt.manifest) {
-        size_t len;
-        char *text = read_manifest(opt.manifest, &len);
+        /* A PAL that measured the manifest hands over the bytes it measured. */
+        const struct pal_host_info *hi = pal_host_info();
+        size_t len = hi->manifest_size;
+        char *text = hi->manifest ? (char *)hi->manifest : read_manifest(opt.manifest, &len);
         char err[512];
         if (manifest_parse(text, len, opt.manifest, &m, err, sizeof(err)) < 0)
             loader_fail(EXIT_ENCLOS_FAILURE, "%s", err);
-        rt_free(text);
+        if (!hi->manifest)
+            rt_free(text);
         if (opt.log_level < 0)
             g_log_level = m.log_level;
-        if (m.pal != MANIFEST_PAL_DIRECT)
-            loader_fail(EXIT_ENCLOS_FAILURE,
-                        "%s: loader.pal = \"%s\" is not available yet; use \"direct\"",
-                        opt.manifest, manifest_pal_name(m.pal));
     }
+    configure_pal(&opt, &m);
 
     g_libos_config.stats = opt.stats;
     pal_set_unsafe_gate(opt.unsafe_gate);
@@ -156,7 +180,7 @@ void loader_main(int argc, char **argv, char **envp) {
         opt.syscall_patching >= 0 ? opt.syscall_patching != 0 : m.syscall_patching;
     g_libos_config.stack_size = m.stack_size;
     g_libos_config.brk_max_size = m.brk_max_size;
-    g_libos_config.max_threads = m.max_threads;
+    g_libos_config.profile = opt.profile;
 
     fs_init();
     long r;

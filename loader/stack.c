@@ -21,7 +21,11 @@ static uint64_t host_aux(unsigned long type) {
 uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **argv, char **envp,
                             const char *execfn, uint64_t stack_size) {
     stack_size = (stack_size + PAGE - 1) & ~(PAGE - 1);
-    long base = libos_mem_map_app(STACK_TOP - stack_size, stack_size,
+    /* Linux's place, or the top of the app's window when that is lower (an enclave). */
+    uint64_t low, high;
+    libos_mem_window(&low, &high);
+    uint64_t stack_top = high < STACK_TOP ? high : STACK_TOP;
+    long base = libos_mem_map_app(stack_top - stack_size, stack_size,
                                   PAL_PROT_READ | PAL_PROT_WRITE |
                                       (img->elf.exec_stack ? PAL_PROT_EXEC : 0),
                                   LIBOS_MAP_STACK, -1, 0, "[stack]");

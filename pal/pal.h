@@ -102,7 +102,47 @@ struct pal_host_info {
     uint64_t mem_total; /* bytes of host RAM */
     void *runtime_base; /* where the runtime image was loaded, and its extent */
     size_t runtime_size;
+    const char *pal_name; /* "direct" or "sgx-sim" */
+    /* Where the app's memory may go (an enclave's range less the runtime's part); both 0
+     * when it may go anywhere in the user address space. */
+    uint64_t app_mem_start, app_mem_end;
+    /* The manifest the PAL loaded and measured (sgx-sim), which the loader must use instead
+     * of reading the file again; NULL otherwise. */
+    const char *manifest;
+    size_t manifest_size;
 };
+
+/* Where the LibOS starts its top-down app mappings in the window [low, high): below the gap
+ * Linux keeps for the main stack (128 MiB; an eighth of a small window, as an enclave's).
+ * Part of the ABI so that a PAL can prepare memory where the app will map first. */
+static inline uint64_t pal_app_mmap_top(uint64_t low, uint64_t high) {
+    const uint64_t gap = 128ULL << 20;
+    uint64_t size = high - low;
+    return (high - (size >= 8 * gap ? gap : size / 8)) & ~4095ULL;
+}
+
+/* What the loader learned from the command line and the manifest that concerns the PAL. */
+struct pal_config {
+    const char *pal;           /* the PAL asked for: "direct" or "sgx-sim" */
+    const char *manifest_path; /* NULL without a manifest */
+    uint64_t max_threads;      /* sgx.max_threads: thread slots; 0 = the PAL's default */
+    uint64_t enclave_size;     /* sgx.enclave_size; 0 = the PAL's default */
+    bool edmm;                 /* sgx.edmm_enable */
+    uint64_t edmm_preheat_size, edmm_lazyfree_threshold;
+    bool stats; /* --stats */
+};
+
+/* Called once by the loader, before anything of the app exists. When cfg->pal is not this
+ * PAL, the runtime built for that PAL replaces the process (with the same arguments). A PAL
+ * may also restart the runtime in a new place (sgx-sim: inside the enclave it builds), so
+ * the loader must be ready to run again from the start. Returns 0, or -errno with one line
+ * for the user in err. */
+long pal_configure(const struct pal_config *cfg, char *err, size_t errlen);
+/* Replaces the process with the host program `name` from the runtime's own directory (the
+ * signing tool, the runtime of another PAL). Returns -errno when that fails. */
+long pal_exec_sibling(const char *name, char *const argv[]);
+/* The PAL's own lines for --stats (exits, enclave operations...), one call per line. */
+void pal_print_stats(void (*line)(const char *text));
 
 /* The LibOS registers these at start. The syscall entry is where both ways into the
  * LibOS (patched sites and the kernel catch) arrive, with the app registers already
@@ -325,6 +365,7 @@ struct pal_stats {
     uint64_t mem_calls;
     uint64_t caught_syscalls; /* kernel-catch entries */
     uint64_t host_signals;    /* host signals taken in (not the catch's, not faults) */
+    uint64_t app_faults;      /* hardware faults in app code handed to the LibOS */
 };
 const struct pal_stats *pal_stats(void);
 

@@ -190,6 +190,7 @@ class Suite:
         self.stderr_filter = re.compile(pattern) if pattern else None
         self.timeout = options.timeout
         self.tests = []  # (name, function)
+        self.variant = ""  # "", "unpatched", "sgx-edmm" or "sgx1"
 
     # ---- environment ------------------------------------------------------------------
 
@@ -555,6 +556,11 @@ def main():
                         help="run the programs under enclos with syscall patching on (its "
                              "default), off (every syscall through the kernel catch), or both: "
                              "the second pass's tests are named unpatched/... (default: both)")
+    parser.add_argument("--pal", choices=("direct", "sgx-sim", "all"),
+                        default=os.environ.get("ENCLOS_TEST_PAL", "all"),
+                        help="which PALs run the programs: direct, sgx-sim (twice: with EDMM, "
+                             "tests named sgx-edmm/..., and without, sgx1/...) or all "
+                             "(default: all)")
     parser.add_argument("--update-expected", action="store_true",
                         help="rewrite tests/integration/expected from the native runs")
     options = parser.parse_args()
@@ -562,21 +568,32 @@ def main():
         options.unit = options.integration = True
 
     suite = Suite(options)
-    # The programs natively and under enclos run once per patching mode: a second suite
-    # whose launcher turns patching off, its tests named unpatched/NAME.
-    unpatched = None
-    if options.patching != "on" and not os.environ.get("ENCLOS"):
-        unpatched = Suite(options)
-        unpatched.launcher.append("--syscall-patching=off")
+    # The programs natively and under enclos run once per configuration: on the direct PAL
+    # with patching on (the suite's own tests) and off (unpatched/NAME), and on the sgx-sim
+    # PAL with EDMM (sgx-edmm/NAME) and without (sgx1/NAME: an enclave of 4 GiB, all of it
+    # added at start, with 256 thread slots).
+    variants = []
+    if not os.environ.get("ENCLOS"):
+        if options.pal != "sgx-sim" and options.patching != "on":
+            variants.append(("unpatched", ["--syscall-patching=off"]))
+        if options.pal != "direct":
+            variants.append(("sgx-edmm", ["--pal=sgx-sim", "--edmm=on"]))
+            variants.append(("sgx1", ["--pal=sgx-sim", "--edmm=off", "--enclave-size=4G",
+                                      "--max-threads=256"]))
     if options.patching == "off":
         suite.launcher.append("--syscall-patching=off")
+    others = []
+    for prefix, args in variants:
+        other = Suite(options)
+        other.launcher += args
+        other.variant = prefix
+        others.append((prefix, other))
+    run_direct = options.pal != "sgx-sim" or os.environ.get("ENCLOS")
     if options.unit:
         suite.add_unit_tests()
     if options.integration:
         install_missing_tools()
-        for s in (suite, unpatched) if options.patching != "off" else (suite,):
-            if s is None:
-                continue
+        for s in ([suite] if run_direct else []) + [o for _, o in others]:
             s.add_go_stdlib_tests()
             s.add_go_tests()
             s.add_progs()
@@ -590,13 +607,15 @@ def main():
         suite.add_module_tests("decoder/decoder_tests.py")
         # funcs/NAME: function discovery (gopclntab, symbols, eh_frame) over real binaries.
         suite.add_module_tests("funcs/funcs_tests.py")
-    phases = [suite.tests]
-    if unpatched and unpatched.tests:
-        phases.append([("unpatched/" + name, f) for name, f in unpatched.tests])
+    phases = [("", suite.tests)]
+    for prefix, other in others:
+        if other.tests:
+            phases.append((prefix, [(prefix + "/" + name, f) for name, f in other.tests]))
     if options.filter:
-        phases = [[t for t in tests if any(f in t[0] for f in options.filter)] for tests in phases]
+        phases = [(p, [t for t in tests if any(f in t[0] for f in options.filter)])
+                  for p, tests in phases]
     if options.list:
-        for tests in phases:
+        for _, tests in phases:
             for name, _ in tests:
                 print(name)
         return 0
@@ -636,8 +655,8 @@ def main():
     global SCRATCH
     top_scratch = SCRATCH
     slow = ("bigfile", "sha256sum-50M", "tar-roundtrip-big", "signals", "threads", "go_stdlib")
-    for index, tests in enumerate(phases):
-        SCRATCH = top_scratch if index == 0 else os.path.join(top_scratch, "unpatched")
+    for prefix, tests in phases:
+        SCRATCH = os.path.join(top_scratch, prefix) if prefix else top_scratch
         ordered = sorted(tests, key=lambda t: not any(s in t[0] for s in slow))
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
             list(pool.map(run_one, ordered))

@@ -5,6 +5,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/fs/mount.h"
 #include "libos/libos.h"
+#include "libos/profile.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
@@ -395,6 +396,7 @@ long vfs_open(struct vfs_path *p, int flags, int mode, struct libos_file **out) 
     }
     if ((flags & O_DIRECTORY) && !tmpfile)
         f->is_dir = true;
+    libos_profile_file_opened(p->host_only ? NULL : p->vpath, p->hpath, flags, (int)h);
     *out = f;
     return 0;
 }

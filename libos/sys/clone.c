@@ -29,12 +29,6 @@ static long clone_thread(uint64_t flags, uint64_t stack, int *ptid, int *ctid, u
     if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) &&
         !UACCESS_WRITE(ctid, sizeof(*ctid)))
         return -EFAULT;
-    if (g_libos_config.max_threads && libos_thread_count() >= g_libos_config.max_threads) {
-        log_error("cannot create a thread: sgx.max_threads = %lu reached (peak %u threads); "
-                  "raise sgx.max_threads in the manifest",
-                  (unsigned long)g_libos_config.max_threads, libos_thread_peak());
-        return -EAGAIN;
-    }
     /* The child resumes after its clone with rax = 0, on its own stack if given. */
     struct pal_context ctx = pal_tcb()->app;
     ctx.rax = 0;

@@ -12,6 +12,7 @@
 #include "libos/signal.h"
 #include "libos/uaccess.h"
 #include "libos/fs/vfs.h"
+#include "libos/profile.h"
 #include "loader/loader.h"
 #include "common/alloc.h"
 #include "common/log.h"
@@ -143,6 +144,7 @@ static long open_program(int dirfd, const char *path, int at_flags, struct vfs_p
     r = pal_open(p->hpath, O_RDONLY | O_CLOEXEC | (vflags & VFS_FOLLOW ? 0 : O_NOFOLLOW), 0);
     if (r < 0)
         return r;
+    libos_profile_file_opened(p->vpath, p->hpath, O_RDONLY, (int)r); /* scripts too */
     *handle = (int)r;
     return 0;
 }

@@ -16,6 +16,7 @@
 #include "libos/syscall.h"
 #include "libos/fd.h"
 #include "libos/patch.h"
+#include "libos/profile.h"
 #include "pal/pal.h"
 #include "common/log.h"
 #include "common/string.h"
@@ -38,9 +39,6 @@ _Static_assert(PAL_PROT_READ == PROT_READ && PAL_PROT_WRITE == PROT_WRITE &&
 #define USER_SPACE_END 0x7ffffffff000ULL
 /* Linux's default vm.mmap_min_addr: nothing may be mapped below. */
 #define MMAP_MIN_ADDR 0x10000ULL
-/* Where Linux starts top-down mmaps without randomization: the user space end minus the
- * minimum gap of 128 MiB kept for the stack. */
-#define DEFAULT_MMAP_BASE (USER_SPACE_END - (128ULL << 20))
 /* The gap kept between the main stack and the mmap area (Linux's stack_guard_gap). */
 #define STACK_GUARD_GAP (256 * PAGE)
 /* MAP_32BIT: Linux gives addresses in [1 GiB, 2 GiB). */
@@ -58,13 +56,25 @@ static const char RUNTIME_NAME[] = "[enclos]";
 
 static struct vma_tree g_vmas;
 static struct libos_memory_stats g_stats;
-static uint64_t g_mmap_base = DEFAULT_MMAP_BASE;
+/* Where app mappings may go: the whole user space, or what the PAL reserved for the app
+ * (an enclave's range). Set once at start. */
+static uint64_t g_window_low = MMAP_MIN_ADDR, g_window_high = USER_SPACE_END;
+static uint64_t g_mmap_base = USER_SPACE_END - (128ULL << 20);
 /* The program break; under the tree's lock. */
 static uint64_t g_brk_start, g_brk_current, g_brk_max_size;
 static uint64_t g_shared_anon_ino;
 
 struct vma_tree *libos_vma_tree(void) {
     return &g_vmas;
+}
+
+static uint64_t default_mmap_base(void) {
+    return pal_app_mmap_top(g_window_low, g_window_high);
+}
+
+void libos_mem_window(uint64_t *low, uint64_t *high) {
+    *low = g_window_low;
+    *high = g_window_high;
 }
 
 const struct libos_memory_stats *libos_memory_stats(void) {
@@ -158,6 +168,14 @@ static void pool_unmap(void *arg, void *addr, size_t len) {
 }
 
 void libos_memory_init(void) {
+    const struct pal_host_info *hi = pal_host_info();
+    if (hi->app_mem_end > hi->app_mem_start) {
+        g_window_low =
+            hi->app_mem_start > MMAP_MIN_ADDR ? VMA_PAGE_UP(hi->app_mem_start) : MMAP_MIN_ADDR;
+        g_window_high =
+            hi->app_mem_end < USER_SPACE_END ? VMA_PAGE_DOWN(hi->app_mem_end) : USER_SPACE_END;
+    }
+    g_mmap_base = default_mmap_base();
     static const struct vma_node_source source = {pool_map, pool_unmap, NULL, true};
     vma_tree_init(&g_vmas, &source);
     vma_lock(&g_vmas);
@@ -212,6 +230,7 @@ static long record_mapping(uint64_t addr, const struct map_request *m) {
         vma_remove(&g_vmas, addr, addr + m->len, NULL, NULL);
         return r;
     }
+    libos_profile_memory(&g_vmas);
     return (long)addr;
 }
 
@@ -354,9 +373,11 @@ static long protect_locked(uint64_t start, uint64_t end, int prot, enum vma_owne
             vma_protect_preview(&g_vmas, start, b.failed_at, prot, owner, restore_piece, NULL);
         return b.error;
     }
-    if (b.calls)
-        return vma_protect(&g_vmas, start, end, prot, owner, NULL, NULL);
-    return 0;
+    if (b.calls) {
+        r = vma_protect(&g_vmas, start, end, prot, owner, NULL, NULL);
+        libos_profile_memory(&g_vmas);
+    }
+    return r;
 }
 
 /* ---- mmap --------------------------------------------------------------------------------- */
@@ -419,8 +440,8 @@ static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct lib
         .placement = flags & MAP_FIXED_NOREPLACE ? PLACE_FIXED_NOREPLACE
                      : flags & MAP_FIXED         ? PLACE_FIXED
                                                  : PLACE_ANYWHERE,
-        .low = MMAP_MIN_ADDR,
-        .high = USER_SPACE_END,
+        .low = g_window_low,
+        .high = g_window_high,
         .handle = -1,
     };
     if ((flags & MAP_32BIT) && !fixed) {
@@ -770,7 +791,7 @@ static long remap_locked(uint64_t addr, uint64_t old_len, uint64_t new_len, int 
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
     for (int attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
-        long target = choose_address(0, new_len, MMAP_MIN_ADDR, USER_SPACE_END);
+        long target = choose_address(0, new_len, g_window_low, g_window_high);
         if (target < 0)
             return -ENOMEM;
         /* Reserve the target first: the move replaces whatever is there, and the tree might
@@ -823,6 +844,7 @@ SYSCALL(mremap, SUPPORT_FULL) {
     }
     vma_lock(&g_vmas);
     long r = remap_locked(addr, old_len, new_len, flags, new_addr);
+    libos_profile_memory(&g_vmas);
     vma_unlock(&g_vmas);
     return r;
 }
@@ -898,8 +920,8 @@ long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handl
         .prot = prot & PROT_RWX,
         .owner = VMA_OWNER_APP,
         .placement = flags & LIBOS_MAP_FIXED ? PLACE_FIXED : PLACE_ANYWHERE,
-        .low = MMAP_MIN_ADDR,
-        .high = USER_SPACE_END,
+        .low = g_window_low,
+        .high = g_window_high,
         .handle = handle < 0 ? -1 : handle,
         .offset = handle < 0 ? 0 : offset,
     };
@@ -939,6 +961,8 @@ long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handl
         g_mmap_base = (uint64_t)r - STACK_GUARD_GAP;
     vma_unlock(&g_vmas);
     vma_file_put(file);
+    if (r >= 0 && handle >= 0)
+        libos_profile_file_mapped(name);
     if (r >= 0 && handle >= 0 && !(flags & LIBOS_MAP_SHARED) && (prot & PROT_EXEC))
         libos_patch_mapping((uint64_t)r, len, m.prot, handle, offset, name);
     return r;
@@ -949,9 +973,9 @@ long libos_mem_free_near(uint64_t near_lo, uint64_t near_hi, size_t len, uint64_
     if (near_hi - near_lo + len > reach)
         return -ENOMEM;
     uint64_t low = near_hi > reach ? near_hi - reach : 0;
-    if (low < MMAP_MIN_ADDR)
-        low = MMAP_MIN_ADDR;
-    uint64_t high = near_lo + reach < USER_SPACE_END ? near_lo + reach : USER_SPACE_END;
+    if (low < g_window_low)
+        low = g_window_low;
+    uint64_t high = near_lo + reach < g_window_high ? near_lo + reach : g_window_high;
     vma_lock(&g_vmas);
     long r = -ENOMEM;
     if (VMA_PAGE_DOWN(near_lo) > low)
@@ -980,7 +1004,7 @@ void libos_mem_release_app(void) {
         addr = end;
     }
     g_brk_start = g_brk_current = 0;
-    g_mmap_base = DEFAULT_MMAP_BASE;
+    g_mmap_base = default_mmap_base();
     vma_unlock(&g_vmas);
 }
 

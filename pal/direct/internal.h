@@ -61,4 +61,20 @@ void pal_context_from_host(struct pal_context *c, const struct sigcontext *m);
 void pal_time_init(void *vdso_base);
 __attribute__((noreturn)) void pal_fatal(const char *what, long err);
 
+extern uint64_t g_pal_max_threads;
+/* Where a thread's control block and stacks live: host memory here; a PAL built over this
+ * one (sgx-sim) puts them in its thread slots. The block's mapping_base/size say what to
+ * give back to pal_thread_block_free. Returns NULL and sets *err when there is none. */
+struct pal_tcb *pal_thread_block_alloc(long *err);
+void pal_thread_block_free(struct pal_tcb *tcb);
+/* Lays out a control block and its stacks in [base, base + total) (guard pages already
+ * inaccessible): guard | LibOS stack | guard | host signal stack | control block. */
+struct pal_tcb *pal_thread_block_init(char *base, size_t total);
+#define PAL_THREAD_LIBOS_STACK_SIZE (256 * 1024UL)
+#define PAL_THREAD_ALTSTACK_SIZE (64 * 1024UL)
+/* A fault at a memory address, before it is taken as the app's or the runtime's: a PAL
+ * built over this one resolves faults its own memory model explains (pages added on first
+ * touch). True means handled: the faulting instruction runs again. */
+bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime);
+
 #endif

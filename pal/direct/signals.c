@@ -78,19 +78,26 @@ static void async_handler(int sig, siginfo_t *si, void *ucv) {
         enter_libos(tcb, m);
 }
 
+__attribute__((weak)) bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime) {
+    return false;
+}
+
 static void fault_handler(int sig, siginfo_t *si, void *ucv) {
     struct host_ucontext *uc = ucv;
     struct pal_tcb *tcb = pal_tcb();
+    struct pal_fault fault = {.trapno = uc->uc_mcontext.trapno,
+                              .error_code = uc->uc_mcontext.err,
+                              .address = uc->uc_mcontext.cr2};
+    if (sig == SIGSEGV && fault.trapno == 14 && pal_memory_fault(&fault, tcb->in_runtime != 0))
+        return;
     if (tcb->in_runtime) {
         /* Runtime code faulted: its image, or the host vDSO on the runtime's behalf. */
         report_runtime_fault(sig, si, &uc->uc_mcontext);
         pal_process_exit(125);
     }
+    __atomic_fetch_add(&g_pal_stats.app_faults, 1, __ATOMIC_RELAXED);
     struct pal_context ctx;
     pal_context_from_host(&ctx, &uc->uc_mcontext);
-    struct pal_fault fault = {.trapno = uc->uc_mcontext.trapno,
-                              .error_code = uc->uc_mcontext.err,
-                              .address = uc->uc_mcontext.cr2};
     int verdict =
         g_pal_upcalls.app_fault ? g_pal_upcalls.app_fault(si, &ctx, &fault) : PAL_FAULT_FATAL;
     if (verdict == PAL_FAULT_RESUME) {

@@ -72,6 +72,12 @@ void pal_register_upcalls(const struct pal_upcalls *upcalls) {
 
 void libos_start(const struct pal_host_info *info) __attribute__((noreturn));
 
+/* A PAL built over this one learns where it runs (sgx-sim: from the boot block that the
+ * untrusted loader put in auxv) before any thread state exists. */
+__attribute__((weak)) void pal_start_prepare(struct pal_host_info *hi) {
+    (void)hi;
+}
+
 __attribute__((noreturn, used)) void pal_direct_start(uint64_t *sp) {
     relocate_self();
     /* A provisional control block until the real one is mapped: gate stubs use %gs. */
@@ -110,6 +116,8 @@ __attribute__((noreturn, used)) void pal_direct_start(uint64_t *sp) {
     hi->runtime_base = (void *)&__ehdr_start;
     hi->runtime_size = (size_t)(_end - (char *)&__ehdr_start);
     hi->cpu_count = count_cpus();
+    hi->pal_name = "direct";
+    pal_start_prepare(hi);
 
     /* The runtime logs through its own dup of stderr, out of the app's way. */
     long fd = host_syscall3(__NR_fcntl, 2, 1030 /* F_DUPFD_CLOEXEC */, 200);

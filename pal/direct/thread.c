@@ -8,24 +8,38 @@
 #include <linux/futex.h>
 #include <linux/time_types.h>
 #include "common/spinlock.h"
+#include "common/log.h"
 
-#define LIBOS_STACK_SIZE (256 * 1024UL)
-#define ALTSTACK_SIZE (64 * 1024UL)
+#define LIBOS_STACK_SIZE PAL_THREAD_LIBOS_STACK_SIZE
+#define ALTSTACK_SIZE PAL_THREAD_ALTSTACK_SIZE
 #define GUARD 4096UL
 
+/* Threads that run now, and the most that ever ran at once (sgx.max_threads). */
+static unsigned g_live_threads = 1, g_peak_threads = 1;
+
 /* Maps a control block with its stacks for a thread that does not run yet. */
-static struct pal_tcb *thread_block_alloc(void) {
+__attribute__((weak)) struct pal_tcb *pal_thread_block_alloc(long *err) {
     /* One mapping: guard | LibOS stack | guard | host signal stack | control block. */
     size_t tcb_size = (sizeof(struct pal_tcb) + 4095) & ~4095UL;
     size_t total = GUARD + LIBOS_STACK_SIZE + GUARD + ALTSTACK_SIZE + tcb_size;
     long m = host_syscall6(__NR_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m < 0 && m > -4096)
+    if (m < 0 && m > -4096) {
+        *err = m;
         return NULL;
+    }
     char *base = (char *)m;
     host_syscall3(__NR_mprotect, base, GUARD, PROT_NONE);
     host_syscall3(__NR_mprotect, base + GUARD + LIBOS_STACK_SIZE, GUARD, PROT_NONE);
+    return pal_thread_block_init(base, total);
+}
 
+__attribute__((weak)) void pal_thread_block_free(struct pal_tcb *tcb) {
+    host_syscall2(__NR_munmap, tcb->mapping_base, tcb->mapping_size);
+}
+
+struct pal_tcb *pal_thread_block_init(char *base, size_t total) {
+    size_t tcb_size = (sizeof(struct pal_tcb) + 4095) & ~4095UL;
     struct pal_tcb *tcb = (struct pal_tcb *)(base + total - tcb_size);
     memset(tcb, 0, sizeof(*tcb));
     tcb->self = tcb;
@@ -62,9 +76,10 @@ static void thread_block_install(struct pal_tcb *tcb) {
 }
 
 struct pal_tcb *pal_thread_setup_current(void) {
-    struct pal_tcb *tcb = thread_block_alloc();
+    long err = -12;
+    struct pal_tcb *tcb = pal_thread_block_alloc(&err);
     if (!tcb)
-        pal_fatal("allocating the main thread's runtime stacks", -12);
+        pal_fatal("allocating the main thread's runtime stacks", err);
     thread_block_install(tcb);
     return tcb;
 }
@@ -95,7 +110,7 @@ static void reap_dead_threads(void) {
         struct pal_tcb *t = *link;
         if (__atomic_load_n(&t->alive, __ATOMIC_ACQUIRE) == 0) {
             *link = t->next_dead;
-            host_syscall2(__NR_munmap, t->mapping_base, t->mapping_size);
+            pal_thread_block_free(t);
         } else {
             link = &t->next_dead;
         }
@@ -113,11 +128,34 @@ __attribute__((noreturn, used)) void pal_thread_child_main(struct pal_tcb *tcb) 
     pal_thread_exit();
 }
 
+/* Takes a place for one more thread under sgx.max_threads. */
+static long count_new_thread(void) {
+    unsigned live = __atomic_add_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
+    if (g_pal_max_threads && live > g_pal_max_threads) {
+        __atomic_sub_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
+        log_error("cannot create a thread: sgx.max_threads = %lu reached (peak %u threads); "
+                  "raise sgx.max_threads in the manifest",
+                  (unsigned long)g_pal_max_threads, g_peak_threads);
+        return -11; /* EAGAIN */
+    }
+    unsigned peak = __atomic_load_n(&g_peak_threads, __ATOMIC_RELAXED);
+    while (live > peak && !__atomic_compare_exchange_n(&g_peak_threads, &peak, live, false,
+                                                       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    return 0;
+}
+
 long pal_thread_create(void (*start)(void *arg), void *arg) {
     reap_dead_threads();
-    struct pal_tcb *tcb = thread_block_alloc();
-    if (!tcb)
-        return -12; /* ENOMEM */
+    long r = count_new_thread();
+    if (r < 0)
+        return r;
+    long err = -12; /* ENOMEM */
+    struct pal_tcb *tcb = pal_thread_block_alloc(&err);
+    if (!tcb) {
+        __atomic_sub_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
+        return err;
+    }
     tcb->start = start;
     tcb->start_arg = arg;
     uint64_t *sp = (uint64_t *)tcb->libos_stack_top - 2;
@@ -125,13 +163,16 @@ long pal_thread_create(void (*start)(void *arg), void *arg) {
     unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
                           CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     long tid = pal_gate_clone(flags, sp, &tcb->alive, &tcb->alive);
-    if (tid < 0)
-        host_syscall2(__NR_munmap, tcb->mapping_base, tcb->mapping_size);
+    if (tid < 0) {
+        __atomic_sub_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
+        pal_thread_block_free(tcb);
+    }
     return tid;
 }
 
 __attribute__((noreturn)) void pal_thread_exit(void) {
     struct pal_tcb *tcb = pal_tcb();
+    __atomic_sub_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
     spin_lock(&g_dead_lock);
     tcb->next_dead = g_dead_threads;
     g_dead_threads = tcb;
@@ -147,6 +188,7 @@ void pal_threads_after_fork(struct pal_tcb *self) {
      * do not exist here, and stay (their stacks may be where the parent's LibOS data
      * points). */
     g_dead_lock = (spinlock_t)SPINLOCK_INIT;
+    g_live_threads = 1;
     reap_dead_threads();
     (void)self;
 }
