@@ -119,7 +119,7 @@ BUILD_ANYWAY = -@$(MAKE) --no-print-directory -k
 
 # Test kinds with their own host tools add them to EXTRA_TEST_TOOLS in their own .mk.
 EXTRA_TEST_TOOLS :=
--include tests/decoder/decoder.mk tests/funcs/funcs.mk
+-include tests/decoder/decoder.mk tests/funcs/funcs.mk tests/sgx/sgx.mk
 
 test:
 	$(BUILD_ANYWAY) unit-build test-progs $(BUILD)/enclos $(EXTRA_TEST_TOOLS)

@@ -74,7 +74,9 @@ struct pal_tcb *pal_thread_block_init(char *base, size_t total);
 #define PAL_THREAD_ALTSTACK_SIZE (64 * 1024UL)
 /* A fault at a memory address, before it is taken as the app's or the runtime's: a PAL
  * built over this one resolves faults its own memory model explains (pages added on first
- * touch). True means handled: the faulting instruction runs again. */
-bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime);
+ * touch). True means handled: the faulting instruction runs again. Otherwise it may correct
+ * si for the app (a page its model holds inaccessible that no mapping covers is SEGV_MAPERR,
+ * as Linux reports unmapped memory). */
+bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime, siginfo_t *si);
 
 #endif

@@ -78,7 +78,8 @@ static void async_handler(int sig, siginfo_t *si, void *ucv) {
         enter_libos(tcb, m);
 }
 
-__attribute__((weak)) bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime) {
+__attribute__((weak)) bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime,
+                                            siginfo_t *si) {
     return false;
 }
 
@@ -88,7 +89,7 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv) {
     struct pal_fault fault = {.trapno = uc->uc_mcontext.trapno,
                               .error_code = uc->uc_mcontext.err,
                               .address = uc->uc_mcontext.cr2};
-    if (sig == SIGSEGV && fault.trapno == 14 && pal_memory_fault(&fault, tcb->in_runtime != 0))
+    if (sig == SIGSEGV && fault.trapno == 14 && pal_memory_fault(&fault, tcb->in_runtime != 0, si))
         return;
     if (tcb->in_runtime) {
         /* Runtime code faulted: its image, or the host vDSO on the runtime's behalf. */

@@ -51,9 +51,9 @@ static int page_host_prot(const struct epcm_entry *e) {
 }
 
 /* Brings the host protections of [start, end) in line with the EPCM, one host call per run
- * of pages that want the same protection. One exit covers the batch. */
-static void sync_host_prot(uint64_t start, uint64_t end) {
-    bool exited = false;
+ * of pages that want the same protection. One exit covers the batch when `exit` says the OS
+ * had to change page tables outside a page fault (a fault's EAUG maps its page itself). */
+static void sync_host_prot(uint64_t start, uint64_t end, bool exit) {
     uint64_t run = start;
     while (run < end) {
         int prot = page_host_prot(sgx_page(run));
@@ -61,10 +61,9 @@ static void sync_host_prot(uint64_t start, uint64_t end) {
         while (next < end && page_host_prot(sgx_page(next)) == prot)
             next += SGX_PAGE;
         host_syscall3(__NR_mprotect, run, next - run, prot);
-        exited = true;
         run = next;
     }
-    if (exited)
+    if (exit)
         sgx_count(&g_sgx.mem_exits[MEM_EXIT_PROTECT], 1);
 }
 
@@ -119,7 +118,7 @@ static bool change_perms(struct epcm_entry *e, uint8_t want) {
  * touch (lazy). Pages already valid (preheated, lazily freed, SGX1) are zeroed for reuse. */
 static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, bool zero) {
     bool edmm = g_enclave.boot.edmm;
-    bool host_changes = false;
+    bool added = false, os = false;
     for (uint64_t a = start; a < end; a += SGX_PAGE) {
         struct epcm_entry *e = sgx_page(a);
         bool was_valid = page_usable(e);
@@ -134,23 +133,22 @@ static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, 
             /* Preheated or lazily freed: reused as it is, zeroed in the enclave. */
             if (zero) {
                 if ((e->perms & (EPCM_R | EPCM_W)) != (EPCM_R | EPCM_W)) {
-                    change_perms(e, e->perms | EPCM_R | EPCM_W);
+                    os |= change_perms(e, e->perms | EPCM_R | EPCM_W);
                     host_syscall3(__NR_mprotect, a, SGX_PAGE, PROT_READ | PROT_WRITE);
                 }
                 zero_page(a);
             }
-            change_perms(e, perms);
-            host_changes = true;
+            os |= change_perms(e, perms);
             continue;
         }
         if (lazy || !perms)
             continue; /* added on first touch, or a reservation */
         add_page(e);
         change_perms(e, perms);
-        host_changes = true;
+        added = true;
     }
-    if (host_changes)
-        sync_host_prot(start, end);
+    if (added || os)
+        sync_host_prot(start, end, os);
 }
 
 /* ---- Freeing: trim, accept, remove ------------------------------------------------------ */
@@ -446,7 +444,7 @@ long pal_mem_protect(void *addr, size_t len, int prot) {
         }
     }
     if (os || shared)
-        sync_host_prot(start, end);
+        sync_host_prot(start, end, true);
     spin_unlock(&g_mem_lock);
     return 0;
 }
@@ -598,8 +596,8 @@ long pal_mem_host_ranges(void (*cb)(void *arg, uint64_t start, uint64_t end, int
 /* A page fault in the enclave: a page of a MAP_NORESERVE mapping touched for the first time
  * is added now (the OS's EAUG on the #PF, the enclave's EACCEPT); anything else is the app's
  * (or the runtime's) fault. */
-bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime) {
-    if (!g_enclave.inside || !g_enclave.boot.edmm)
+bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime, siginfo_t *si) {
+    if (!g_enclave.inside)
         return false;
     uint64_t addr = fault->address & ~(SGX_PAGE - 1);
     if (!sgx_in_enclave(addr, SGX_PAGE))
@@ -608,7 +606,14 @@ bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime) {
     /* In signal context: no lock can be taken; a racing add of the same page by another
      * thread is resolved by the EPCM state check below (both see VALID and return). */
     struct epcm_entry *e = sgx_page(addr);
-    if (!(e->pal & PG_MAPPED) || !(e->pal & PG_LAZY) || (e->pal & PG_SHARED))
+    if (!(e->pal & PG_MAPPED)) {
+        /* No mapping here: the host's reservation answered with an access error, Linux
+         * would report a missing mapping. */
+        if (si->si_code == SEGV_ACCERR)
+            si->si_code = SEGV_MAPERR;
+        return false;
+    }
+    if (!g_enclave.boot.edmm || !(e->pal & PG_LAZY) || (e->pal & PG_SHARED))
         return false;
     uint8_t want = want_of(e);
     if (!(want & access))
