@@ -26,7 +26,8 @@ struct epcm_entry {
     uint8_t status;
     uint8_t perms;
     uint8_t type;
-    uint8_t pal; /* the PAL's own bookkeeping bits for this page (not SGX state) */
+    uint8_t pal;  /* the PAL's own bookkeeping bits for this page (not SGX state) */
+    uint8_t want; /* the PAL's: the permissions the app's mapping asks for */
 };
 
 /* What an instruction or an access does. */

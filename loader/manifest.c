@@ -441,6 +441,27 @@ static int apply_edmm_lazyfree_threshold(struct context *cx, const char *key,
     return get_size(cx, key, v, &cx->m->edmm_lazyfree_threshold);
 }
 
+/* [sgx.trusted_hashes], which `enclos sign` appends: "PATH" = "SHA-256 in hex" per file. */
+static int apply_trusted_hashes(struct context *cx, const char *key, const struct toml_value *v) {
+    if (v->type != TOML_TABLE)
+        return wrong_value(cx, key, v, "a table of \"PATH\" = \"SHA-256\"");
+    for (size_t i = 0; i < v->as.table->count; i++) {
+        const struct toml_value *hash = &v->as.table->items[i].value;
+        bool ok = hash->type == TOML_STRING && hash->as.string.len == 64;
+        for (size_t k = 0; ok && k < 64; k++) {
+            char c = hash->as.string.data[k];
+            ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        }
+        if (!ok)
+            return report(cx, hash->line,
+                          "'%s' needs the SHA-256 of each file as 64 lowercase hex digits; "
+                          "run 'enclos sign' again",
+                          key);
+    }
+    cx->m->trusted_hash_count = v->as.table->count;
+    return 0;
+}
+
 static int apply_trusted_files(struct context *cx, const char *key, const struct toml_value *v) {
     struct manifest *m = cx->m;
     m->set.trusted_files = true;
@@ -471,6 +492,7 @@ static const struct key_rule g_rules[] = {
     {"sgx.edmm_preheat_size", apply_edmm_preheat_size},
     {"sgx.edmm_lazyfree_threshold", apply_edmm_lazyfree_threshold},
     {"sgx.trusted_files", apply_trusted_files},
+    {"sgx.trusted_hashes", apply_trusted_hashes},
 };
 
 #define RULE_COUNT (sizeof(g_rules) / sizeof(g_rules[0]))

@@ -62,6 +62,7 @@ struct manifest {
     uint64_t edmm_lazyfree_threshold;
     char **trusted_files; /* sgx.trusted_files without "file:"; NULL-terminated or NULL */
     size_t trusted_file_count;
+    size_t trusted_hash_count; /* entries of [sgx.trusted_hashes] (written by enclos sign) */
 
     bool syscall_patching; /* libos.syscall_patching */
 

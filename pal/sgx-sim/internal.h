@@ -21,8 +21,7 @@ _Static_assert(ENCLAVE_SLOT_LIBOS_STACK_SIZE == PAL_THREAD_LIBOS_STACK_SIZE &&
 #define PG_SHARED 0x04  /* host shared memory mapped here: untrusted, not an enclave page */
 #define PG_FREED 0x08   /* unmapped but still valid, waiting for the lazy-free trim */
 #define PG_FILE 0x80    /* host file pages (a private file mapping) back it */
-#define PG_WANT_SHIFT 4 /* bits 4..6: the protection the mapping asks for */
-#define PG_WANT_MASK (7 << PG_WANT_SHIFT)
+#define PG_USED 0x10   /* mapped accessible since it was added: may hold data to zero */
 
 /* Exits that are not ABI calls: what the OS does for the enclave's memory. */
 enum sgx_mem_exit {

@@ -31,11 +31,13 @@ static int host_prot(uint8_t perms) {
 }
 
 static uint8_t want_of(const struct epcm_entry *e) {
-    return (uint8_t)((e->pal & PG_WANT_MASK) >> PG_WANT_SHIFT);
+    return e->want;
 }
 
 static void set_want(struct epcm_entry *e, uint8_t perms) {
-    e->pal = (uint8_t)((e->pal & ~PG_WANT_MASK) | (perms << PG_WANT_SHIFT));
+    e->want = perms;
+    if (perms)
+        e->pal |= PG_USED;
 }
 
 static bool page_usable(const struct epcm_entry *e) {
@@ -122,16 +124,17 @@ static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, 
     for (uint64_t a = start; a < end; a += SGX_PAGE) {
         struct epcm_entry *e = sgx_page(a);
         bool was_valid = page_usable(e);
-        e->pal = PG_MAPPED | (lazy && edmm ? PG_LAZY : 0);
+        bool used = (e->pal & PG_USED) != 0; /* else it is still the zero page it was added as */
+        e->pal = (uint8_t)((e->pal & PG_USED) | PG_MAPPED | (lazy && edmm ? PG_LAZY : 0));
         set_want(e, perms);
         if (!edmm) {
-            if (zero)
+            if (zero && used)
                 zero_page(a); /* SGX1: the page is RWX from the start */
             continue;
         }
         if (was_valid) {
             /* Preheated or lazily freed: reused as it is, zeroed in the enclave. */
-            if (zero) {
+            if (zero && used) {
                 if ((e->perms & (EPCM_R | EPCM_W)) != (EPCM_R | EPCM_W)) {
                     os |= change_perms(e, e->perms | EPCM_R | EPCM_W);
                     host_syscall3(__NR_mprotect, a, SGX_PAGE, PROT_READ | PROT_WRITE);
@@ -142,7 +145,9 @@ static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, 
             continue;
         }
         if (lazy || !perms)
-            continue; /* added on first touch, or a reservation */
+            continue;                /* added on first touch, or a reservation */
+        e->pal &= (uint8_t)~PG_USED; /* a fresh page */
+        set_want(e, perms);
         add_page(e);
         change_perms(e, perms);
         added = true;
@@ -237,7 +242,7 @@ static void unmap_range(uint64_t start, uint64_t end) {
                 host_syscall6(__NR_mmap, (long)a, (long)SGX_PAGE,
                               PROT_READ | PROT_WRITE | PROT_EXEC,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-            e->pal = 0;
+            e->pal &= PG_USED;
         }
         return;
     }
@@ -246,7 +251,9 @@ static void unmap_range(uint64_t start, uint64_t end) {
         uint64_t pages = 0;
         for (uint64_t a = start; a < end; a += SGX_PAGE) {
             struct epcm_entry *e = sgx_page(a);
-            e->pal = (e->status & EPCM_VALID) && !(e->pal & PG_SHARED) ? PG_FREED : 0;
+            e->pal = (e->status & EPCM_VALID) && !(e->pal & PG_SHARED)
+                         ? (uint8_t)(PG_FREED | (e->pal & PG_USED))
+                         : 0;
             pages += (e->pal & PG_FREED) != 0;
         }
         g_lazy[g_lazy_count].start = start;
