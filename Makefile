@@ -23,7 +23,7 @@ RT_OBJS := $(patsubst %,$(BUILD)/rt/%.o,$(RT_SRCS))
 .PHONY: all test unit integration bench clean format format-check FORCE
 # A failed recipe must not leave a half-made target that looks up to date.
 .DELETE_ON_ERROR:
-all: $(BUILD)/enclos $(BUILD)/enclos-sgx-sim
+all: $(BUILD)/enclos $(BUILD)/enclos-sgx-sim $(BUILD)/enclos-sign
 
 $(KINC)/.stamp:
 	@mkdir -p $(KINC)
@@ -70,6 +70,7 @@ $(BUILD)/enclos: $(RT_OBJS) $(BUILD)/rt-objects.list
 -include $(RT_OBJS:.o=.d)
 
 include pal/sgx-sim/sgx-sim.mk
+include tools/tools.mk
 
 -include tests/tests.mk
 -include bench/bench.mk

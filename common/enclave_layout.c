@@ -122,7 +122,7 @@ static int place(const struct enclave_layout_input *in, const struct runtime_ima
                      "an enclave of %lu MiB is too small for the runtime (%lu KiB), the manifest "
                      "(%lu KiB) and %u thread slots (%lu KiB)",
                      (unsigned long)(size >> 20), (unsigned long)(img->size >> 10),
-                     (unsigned long)(page_round_up(in->manifest_size) >> 10), in->thread_slots,
+                     (unsigned long)(manifest_pages >> 10), in->thread_slots,
                      (unsigned long)(slots >> 10));
         return ENCLAVE_LAYOUT_TOO_SMALL;
     }

@@ -125,7 +125,7 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
     }
     if (!strcmp(cmd, "sign") || !strcmp(cmd, "gen-key")) {
         /* Signing needs OpenSSL: a host program next to this runtime does it. */
-        long r = pal_exec_sibling("enclos-sign", argv + 1);
+        long r = pal_exec_sibling("enclos-sign", argv);
         loader_fail(EXIT_ENCLOS_FAILURE,
                     "cannot start enclos-sign from enclos's directory (%s); build it with make "
                     "(it needs libssl-dev)",

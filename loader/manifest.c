@@ -441,6 +441,14 @@ static int apply_edmm_lazyfree_threshold(struct context *cx, const char *key,
     return get_size(cx, key, v, &cx->m->edmm_lazyfree_threshold);
 }
 
+/* sgx.isvprodid and sgx.isvsvn go into the signature (enclos sign); the runtime only checks
+ * them. */
+static int apply_isv_number(struct context *cx, const char *key, const struct toml_value *v) {
+    if (v->type != TOML_INTEGER || v->as.integer < 0 || v->as.integer > 65535)
+        return wrong_value(cx, key, v, "an integer from 0 to 65535");
+    return 0;
+}
+
 /* [sgx.trusted_hashes], which `enclos sign` appends: "PATH" = "SHA-256 in hex" per file. */
 static int apply_trusted_hashes(struct context *cx, const char *key, const struct toml_value *v) {
     if (v->type != TOML_TABLE)
@@ -458,7 +466,19 @@ static int apply_trusted_hashes(struct context *cx, const char *key, const struc
                           "run 'enclos sign' again",
                           key);
     }
-    cx->m->trusted_hash_count = v->as.table->count;
+    size_t n = v->as.table->count;
+    struct manifest *m = cx->m;
+    m->trusted_hash_paths = rt_calloc(n + 1, sizeof(char *));
+    m->trusted_hashes = rt_calloc(n + 1, sizeof(char *));
+    if (!m->trusted_hash_paths || !m->trusted_hashes)
+        return report(cx, v->line, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct toml_key_value *kv = &v->as.table->items[i];
+        m->trusted_hash_count = i + 1;
+        if (dup_string(cx, kv->key.data, &m->trusted_hash_paths[i]) < 0 ||
+            dup_string(cx, kv->value.as.string.data, &m->trusted_hashes[i]) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -493,6 +513,8 @@ static const struct key_rule g_rules[] = {
     {"sgx.edmm_lazyfree_threshold", apply_edmm_lazyfree_threshold},
     {"sgx.trusted_files", apply_trusted_files},
     {"sgx.trusted_hashes", apply_trusted_hashes},
+    {"sgx.isvprodid", apply_isv_number},
+    {"sgx.isvsvn", apply_isv_number},
 };
 
 #define RULE_COUNT (sizeof(g_rules) / sizeof(g_rules[0]))
@@ -625,6 +647,8 @@ void manifest_free(struct manifest *m) {
     rt_free(m->mounts);
     rt_free(m->start_dir);
     free_string_array(m->trusted_files, m->trusted_file_count);
+    free_string_array(m->trusted_hash_paths, m->trusted_hash_count);
+    free_string_array(m->trusted_hashes, m->trusted_hash_count);
     manifest_defaults(m);
 }
 

@@ -62,7 +62,9 @@ struct manifest {
     uint64_t edmm_lazyfree_threshold;
     char **trusted_files; /* sgx.trusted_files without "file:"; NULL-terminated or NULL */
     size_t trusted_file_count;
-    size_t trusted_hash_count; /* entries of [sgx.trusted_hashes] (written by enclos sign) */
+    /* [sgx.trusted_hashes] (written by enclos sign): host path and SHA-256 in hex, each. */
+    char **trusted_hash_paths, **trusted_hashes;
+    size_t trusted_hash_count;
 
     bool syscall_patching; /* libos.syscall_patching */
 

@@ -3,7 +3,7 @@
 set -eu
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-for pkg in build-essential make gcc musl-tools busybox-static python3 libc6-dev linux-libc-dev golang-go; do
+for pkg in build-essential make gcc musl-tools busybox-static python3 libc6-dev linux-libc-dev golang-go libssl-dev; do
     have_pkg "$pkg" || need="$need $pkg"
 done
 if [ -n "$need" ]; then

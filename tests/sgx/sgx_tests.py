@@ -167,7 +167,87 @@ def make_tests(suite, runner):
             return runner.Result("fail", "no line naming sgx.max_threads:\n" + run.transcript())
         return runner.Result("pass", [l for l in stderr.splitlines() if "max_threads" in l][0])
 
+    def sign_roundtrip():
+        problem = needs()
+        if problem:
+            return problem
+        if not os.access(os.path.join(build, "enclos-sign"), os.X_OK):
+            return runner.Result("fail", "build/enclos-sign is missing (make; needs libssl-dev)")
+        scratch = runner.fresh_dir(os.path.join(runner.SCRATCH, "sgx", "sign-roundtrip"))
+        # The runtimes are copied, so that one of them can be changed.
+        rt = os.path.join(scratch, "rt")
+        os.makedirs(rt)
+        for name in ("enclos", "enclos-sgx-sim", "enclos-sign"):
+            shutil.copy2(os.path.join(build, name), rt)
+        tool = os.path.join(rt, "enclos")
+        data = os.path.join(scratch, "data.txt")
+        with open(data, "w") as f:
+            f.write("trusted bytes\n")
+        with open(os.path.join(scratch, "app.manifest.toml"), "w") as f:
+            f.write('libos.entrypoint = "/bin/cat"\n'
+                    'loader.argv = ["cat", "%s"]\n'
+                    'loader.pal = "sgx-sim"\n'
+                    'fs.mounts = [{ path = "/", uri = "file:/" }]\n'
+                    'sgx.edmm_enable = true\n'
+                    'sgx.trusted_files = ["file:data.txt", "file:/bin/cat"]\n' % data)
+
+        def run(argv):
+            return runner.run_process([tool] + argv, scratch, suite.env(), suite.timeout)
+
+        steps = []
+        for argv in (["gen-key", "-o", "key.pem"],
+                     ["sign", "-m", "app.manifest.toml", "-k", "key.pem"]):
+            r = run(argv)
+            if r.returncode != 0:
+                return runner.Result("fail", "enclos %s failed:\n%s" % (argv[0], r.transcript()))
+        good = run(["run", "-m", "app.manifest.sgx"])
+        if good.returncode != 0 or good.stdout != b"trusted bytes\n":
+            return runner.Result("fail", "the signed enclave did not run:\n" + good.transcript())
+        steps.append("signed run ok")
+        manifest = os.path.join(scratch, "app.manifest.sgx")
+        sgx_bin = os.path.join(rt, "enclos-sgx-sim")
+        with open(manifest, "rb") as f:
+            manifest_bytes = f.read()
+        with open(sgx_bin, "rb") as f:
+            runtime_bytes = f.read()
+
+        def flipped(blob, at):
+            return blob[:at] + bytes([blob[at] ^ 1]) + blob[at + 1:]
+
+        hash_at = manifest_bytes.index(b'" = "', manifest_bytes.index(b"trusted_hashes")) + 5
+        cases = [
+            ("manifest byte", manifest, manifest_bytes,
+             flipped(manifest_bytes, manifest_bytes.index(b"Added by"))),
+            ("trusted file hash", manifest, manifest_bytes,
+             manifest_bytes[:hash_at] + (b"0" if manifest_bytes[hash_at:hash_at + 1] != b"0"
+                                         else b"1") + manifest_bytes[hash_at + 1:]),
+            ("runtime byte", sgx_bin, runtime_bytes,
+             flipped(runtime_bytes, runtime_bytes.index(b"no room for the app"))),
+        ]
+        for label, path, original, changed in cases:
+            with open(path, "wb") as f:
+                f.write(changed)
+            r = run(["run", "-m", "app.manifest.sgx"])
+            with open(path, "wb") as f:
+                f.write(original)
+            err = r.stderr.decode("utf-8", "replace").strip().splitlines()
+            if r.returncode != 125 or not err or "differs from the signed" not in err[-1]:
+                return runner.Result("fail", "%s changed: want exit 125 and the measurement line, "
+                                     "got:\n%s" % (label, r.transcript()))
+            steps.append("%s changed: refused" % label)
+        with open(data, "a") as f:
+            f.write("more\n")
+        r = run(["run", "-m", "app.manifest.sgx"])
+        err = r.stderr.decode("utf-8", "replace")
+        if r.returncode != 125 or "trusted file" not in err or "changed since" not in err:
+            return runner.Result("fail", "a changed trusted file was not refused:\n"
+                                 + r.transcript())
+        steps.append("trusted file changed: refused")
+        shutil.rmtree(scratch, ignore_errors=True)
+        return runner.Result("pass", "; ".join(steps))
+
     tests = [
+        ("sgx/sign-roundtrip", sign_roundtrip),
         ("sgx/mprotect-noop.edmm", lambda: mprotect_noop("edmm")),
         ("sgx/mprotect-noop.sgx1", lambda: mprotect_noop("sgx1")),
         ("sgx/edmm-lazy-fault", lazy_fault),
