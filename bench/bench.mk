@@ -21,13 +21,17 @@ $(BENCH_BIN)/edmm_churn: bench/edmm_churn.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
 
+$(BENCH_BIN)/sgx_heap: bench/sgx_heap.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
+
 $(BENCH_BIN)/go_http: bench/go_http/main.go bench/go_http/go.mod
 	@mkdir -p $(dir $@)
 	cd bench/go_http && CGO_ENABLED=0 GOCACHE=$(abspath $(BUILD))/go-cache GOFLAGS=-mod=mod \
 		go build -o $(abspath $@) .
 
 BENCH_PROGS := $(BENCH_BIN)/syscall_cost $(BENCH_BIN)/catch_mechanisms $(BENCH_BIN)/futex_cost \
-	$(BENCH_BIN)/signal_cost $(BENCH_BIN)/edmm_churn \
+	$(BENCH_BIN)/signal_cost $(BENCH_BIN)/edmm_churn $(BENCH_BIN)/sgx_heap \
 	$(if $(shell command -v go),$(BENCH_BIN)/go_http)
 
 .PHONY: bench

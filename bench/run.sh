@@ -90,3 +90,12 @@ if [ -x "$B/go_http" ] && command -v wrk >/dev/null 2>&1; then
 else
     printf '\n== Go net/http benchmark skipped (needs go and wrk: apt-get install golang-go wrk) ==\n'
 fi
+
+# The sgx-sim tables (issue 6): start-up time against enclave size, EDMM page faults with and
+# without preheat, lazy free against an allocate-free churn, exits per request of the Go HTTP
+# server. Counts from --stats, times from this run (bench/sgx_sim.sh).
+if [ -x "$BUILD/enclos-sgx-sim" ]; then
+    BUILD=$BUILD ENCLOS=$ENCLOS sh "$(dirname "$0")/sgx_sim.sh"
+else
+    printf '\n== sgx-sim benchmarks skipped (%s/enclos-sgx-sim not built) ==\n' "$BUILD"
+fi

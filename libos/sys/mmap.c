@@ -931,8 +931,12 @@ long libos_mem_map_app(uint64_t addr, size_t len, int prot, int flags, int handl
         m.vma_flags |= VMA_SHARED;
         m.pal_flags |= PAL_MAP_SHARED;
     }
-    if (flags & LIBOS_MAP_STACK)
+    if (flags & LIBOS_MAP_STACK) {
         m.vma_flags |= VMA_GROWSDOWN;
+        /* A stack's pages appear as it grows (Linux commits them on touch): an enclave adds
+         * them on first touch instead of all at once. */
+        m.pal_flags |= PAL_MAP_NORESERVE;
+    }
     struct vma_file *file = NULL;
     if (handle >= 0) {
         struct stat st;

@@ -16,11 +16,11 @@ _Static_assert(ENCLAVE_SLOT_LIBOS_STACK_SIZE == PAL_THREAD_LIBOS_STACK_SIZE &&
                "a thread slot holds the direct PAL's thread block, then its TCS and SSA");
 
 /* The PAL's own bits in an EPCM entry's `pal` byte (not SGX state). */
-#define PG_MAPPED 0x01  /* a mapping of the LibOS covers the page */
-#define PG_LAZY 0x02    /* added on first touch (MAP_NORESERVE) */
-#define PG_SHARED 0x04  /* host shared memory mapped here: untrusted, not an enclave page */
-#define PG_FREED 0x08   /* unmapped but still valid, waiting for the lazy-free trim */
-#define PG_FILE 0x80    /* host file pages (a private file mapping) back it */
+#define PG_MAPPED 0x01 /* a mapping of the LibOS covers the page */
+#define PG_LAZY 0x02   /* added on first touch (MAP_NORESERVE) */
+#define PG_SHARED 0x04 /* host shared memory mapped here: untrusted, not an enclave page */
+#define PG_FREED 0x08  /* unmapped but still valid, waiting for the lazy-free trim */
+#define PG_FILE 0x80   /* host file pages (a private file mapping) back it */
 #define PG_USED 0x10   /* mapped accessible since it was added: may hold data to zero */
 
 /* Exits that are not ABI calls: what the OS does for the enclave's memory. */
@@ -39,7 +39,8 @@ struct sgx_counters {
     uint64_t mem_exits[MEM_EXIT_COUNT];
     uint64_t eadd, eextend, eaug, eaccept, emodpe, emodpr, emodt, eremove;
     uint64_t edmm_faults;         /* #PF on a page added on first touch */
-    uint64_t start_eaug;          /* of eaug: preheat and thread slots at start */
+    uint64_t start_eaug;          /* of eaug: preheat at start */
+    uint64_t start_faults;        /* of edmm_faults: preheat at start */
     uint64_t sgx1_prot_unchanged; /* SGX1 permission changes the enclave page cannot take */
     uint64_t lazy_trim_batches;   /* lazy free: batches trimmed */
     uint64_t slots_added;         /* thread slots added at run time (EDMM) */

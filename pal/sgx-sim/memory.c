@@ -49,7 +49,11 @@ static bool page_usable(const struct epcm_entry *e) {
 static int page_host_prot(const struct epcm_entry *e) {
     if (e->pal & PG_SHARED)
         return host_prot(want_of(e));
-    return page_usable(e) && e->type == EPCM_PT_REG ? host_prot(e->perms) : PROT_NONE;
+    if (!page_usable(e) || e->type != EPCM_PT_REG)
+        return PROT_NONE;
+    /* A mapped page is never more accessible than its mapping asks (PROT_NONE over an
+     * added page); an added page no mapping covers keeps its EPCM permissions. */
+    return host_prot((e->pal & PG_MAPPED) ? (uint8_t)(e->perms & e->want) : e->perms);
 }
 
 /* Brings the host protections of [start, end) in line with the EPCM, one host call per run
@@ -141,7 +145,12 @@ static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, 
                 }
                 zero_page(a);
             }
-            os |= change_perms(e, perms);
+            /* A PROT_NONE mapping over pages already added (preheat, lazy free) keeps them:
+             * the page tables alone make them inaccessible. */
+            if (perms)
+                os |= change_perms(e, perms);
+            else
+                os = true;
             continue;
         }
         if (lazy || !perms)
@@ -340,6 +349,7 @@ void sgx_preheat(uint64_t bytes) {
         added++;
     }
     sgx_count(&g_sgx.start_eaug, added);
+    sgx_count(&g_sgx.start_faults, added);
     host_syscall3(__NR_mprotect, start, top - start, PROT_READ | PROT_WRITE);
     spin_unlock(&g_mem_lock);
 }
@@ -625,10 +635,23 @@ bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime, siginfo_t 
     uint8_t want = want_of(e);
     if (!(want & access))
         return false;
-    if (!(e->status & EPCM_VALID)) {
-        add_page(e);
+    uint8_t status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+    if (!(status & EPCM_VALID) && __atomic_compare_exchange_n(&e->status, &status, 0x80, false,
+                                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        /* This thread adds the page (0x80 marks it taken; EAUG then makes it VALID and
+         * PENDING at once); others touching it wait below until it is accepted. */
+        static const struct epcm_accept pending = {EPCM_PENDING, EPCM_R | EPCM_W, EPCM_PT_REG};
+        e->perms = EPCM_R | EPCM_W;
+        e->type = EPCM_PT_REG;
+        __atomic_store_n(&e->status, EPCM_VALID | EPCM_PENDING, __ATOMIC_RELEASE);
+        epcm_eaccept(e, &pending);
+        sgx_count(&g_sgx.eaug, 1);
+        sgx_count(&g_sgx.eaccept, 1);
+        sgx_count(&g_sgx.edmm_faults, 1);
         change_perms(e, want);
     }
+    while (!page_usable(e) && (e->pal & PG_MAPPED))
+        __builtin_ia32_pause();
     host_syscall3(__NR_mprotect, addr, SGX_PAGE, page_host_prot(e));
     return page_usable(e) && (e->perms & access);
 }
