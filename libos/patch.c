@@ -234,8 +234,22 @@ void libos_patch_print_stats(void) {
 
 /* ---- Reading the file ------------------------------------------------------------------ */
 
-static int read_handle(void *ctx, uint64_t offset, void *buf, size_t len) {
-    int h = (int)(long)ctx;
+/* Function discovery reads symbols and unwind entries a few bytes at a time: each read is
+ * served from a window of the file read ahead, so that a library costs tens of host calls
+ * (each an enclave exit under sgx-sim), not thousands. */
+#define READ_WINDOW (64 * 1024UL)
+#define READ_WINDOWS 4 /* symbols and their names, unwind tables and their index */
+struct read_cache {
+    int handle;
+    uint8_t *buf; /* READ_WINDOWS windows of READ_WINDOW bytes */
+    struct {
+        uint64_t start, len; /* what the window holds */
+        uint64_t used;       /* when it last served a read, for replacing the oldest */
+    } w[READ_WINDOWS];
+    uint64_t clock;
+};
+
+static int pread_all(int h, void *buf, size_t len, uint64_t offset) {
     size_t done = 0;
     while (done < len) {
         long r = pal_pread(h, (char *)buf + done, len - done, offset + done);
@@ -243,6 +257,39 @@ static int read_handle(void *ctx, uint64_t offset, void *buf, size_t len) {
             return -1;
         done += (size_t)r;
     }
+    return 0;
+}
+
+static int read_handle(void *ctx, uint64_t offset, void *buf, size_t len) {
+    struct read_cache *c = ctx;
+    if (!c->buf || len > READ_WINDOW / 2)
+        return pread_all(c->handle, buf, len, offset);
+    unsigned pick = 0;
+    for (unsigned i = 0; i < READ_WINDOWS; i++) {
+        if (offset >= c->w[i].start && offset + len <= c->w[i].start + c->w[i].len) {
+            pick = i;
+            goto hit;
+        }
+        if (c->w[i].used < c->w[pick].used)
+            pick = i;
+    }
+    uint8_t *win = c->buf + pick * READ_WINDOW;
+    c->w[pick].start = offset & ~(uint64_t)4095;
+    c->w[pick].len = 0;
+    long r;
+    do {
+        r = pal_pread(c->handle, win + c->w[pick].len, READ_WINDOW - c->w[pick].len,
+                      c->w[pick].start + c->w[pick].len);
+        if (r > 0)
+            c->w[pick].len += (uint64_t)r;
+    } while (r > 0 && c->w[pick].len < READ_WINDOW);
+    if (r < 0 || offset + len > c->w[pick].start + c->w[pick].len) {
+        c->w[pick].len = 0;
+        return -1;
+    }
+hit:
+    c->w[pick].used = ++c->clock;
+    memcpy(buf, c->buf + pick * READ_WINDOW + (offset - c->w[pick].start), len);
     return 0;
 }
 
@@ -397,6 +444,9 @@ static void apply(struct patch_job *job, int code_prot) {
     rt_free(live);
 }
 
+static void patch_object(const struct elf_reader *rd, uint64_t addr, size_t len, int prot,
+                         uint64_t offset, const char *name);
+
 void libos_patch_mapping(uint64_t addr, size_t len, int prot, int handle, uint64_t offset,
                          const char *name) {
     if (!g_libos_config.syscall_patching || !(prot & PAL_PROT_EXEC) || handle < 0)
@@ -404,7 +454,16 @@ void libos_patch_mapping(uint64_t addr, size_t len, int prot, int handle, uint64
     struct stat st;
     if (pal_fstat(handle, &st) < 0)
         return;
-    struct elf_reader reader = {(void *)(long)handle, read_handle, (uint64_t)st.st_size};
+    struct read_cache cache = {.handle = handle, .buf = rt_malloc(READ_WINDOWS * READ_WINDOW)};
+    struct elf_reader reader = {&cache, read_handle, (uint64_t)st.st_size};
+    patch_object(&reader, addr, len, prot, offset, name);
+    rt_free(cache.buf);
+}
+
+/* Finds and patches the syscall sites of the code that [addr, addr + len) maps. */
+static void patch_object(const struct elf_reader *rd, uint64_t addr, size_t len, int prot,
+                         uint64_t offset, const char *name) {
+    struct elf_reader reader = *rd;
     Elf64_Phdr ph;
     if (!exec_segment(&reader, offset, &ph))
         return; /* not ELF code (a JIT's file, say): the kernel catch covers it */

@@ -29,6 +29,17 @@ struct sgx_counters g_sgx;
 #define DEFAULT_SIZE_SGX1 ENCLAVE_DEFAULT_SIZE_SGX1
 #define MIN_APP_WINDOW (8ULL << 20)
 
+/* The part of the heap kept for the runtime's own allocations (the LibOS's heap and VMA
+ * nodes, thread slots added at run time): a sixteenth of the enclave, 16 MiB to 1 GiB. */
+static uint64_t runtime_zone_size(uint64_t enclave_size) {
+    uint64_t zone = enclave_size / 16;
+    if (zone < (16ULL << 20))
+        zone = 16ULL << 20;
+    if (zone > (1ULL << 30))
+        zone = 1ULL << 30;
+    return zone & ~(SGX_PAGE - 1);
+}
+
 /* A whole host file in fresh host memory (outside any enclave). */
 static long read_host_file(const char *path, uint8_t **data, size_t *size) {
     long fd = host_syscall4(__NR_openat, -100, path, O_RDONLY | O_CLOEXEC, 0);
@@ -285,12 +296,7 @@ static long build_enclave(const struct pal_config *cfg, char *err, size_t errlen
         return -22;
     }
     const struct enclave_layout *l = &b->layout;
-    uint64_t zone = b->size / 16;
-    if (zone < (16ULL << 20))
-        zone = 16ULL << 20;
-    if (zone > (1ULL << 30))
-        zone = 1ULL << 30;
-    zone &= ~(SGX_PAGE - 1);
+    uint64_t zone = runtime_zone_size(b->size);
     if (l->heap_end < l->heap_offset + zone + MIN_APP_WINDOW) {
         fmt_snprintf(err, errlen,
                      "sgx-sim: an enclave of %lu MiB leaves no room for the app next to the "
@@ -371,12 +377,7 @@ void pal_start_prepare(struct pal_host_info *hi) {
     g_enclave.inside = true;
     g_enclave.base = boot->base;
     g_enclave.end = boot->base + boot->size;
-    uint64_t zone = boot->size / 16;
-    if (zone < (16ULL << 20))
-        zone = 16ULL << 20;
-    if (zone > (1ULL << 30))
-        zone = 1ULL << 30;
-    zone &= ~(SGX_PAGE - 1);
+    uint64_t zone = runtime_zone_size(boot->size);
     g_enclave.zone_end = boot->base + l->heap_end;
     g_enclave.zone_start = g_enclave.zone_end - zone;
     g_enclave.app_start = boot->base + l->heap_offset;
