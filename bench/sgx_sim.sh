@@ -100,7 +100,7 @@ preheat_rows() { # label, program and args
 } > "$tmp/preheat_rows"
 printf '\n== sgx-sim EDMM page faults, --edmm-preheat=0 and the size `enclos profile` gives ==\n'
 printf '%s\n' "   at_start: pages preheat added before the program ran; run_faults: EDMM page faults"
-printf '%s\n' "   after that (EAUG - at start); exits: the whole run's, preheat's faults included."
+printf '%s\n' "   after that (EAUG - at start); exits: after start-up (--stats counts preheat's faults apart)."
 printf '  %-11s %8s %9s %10s %8s %10s %9s\n' program preheat at_start run_faults exits \
     model_Mcyc wall_ms
 awk '{ run = $3 - $4

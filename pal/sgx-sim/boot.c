@@ -416,7 +416,7 @@ long pal_configure(const struct pal_config *cfg, char *err, size_t errlen) {
 static uint64_t cycles_of(const struct sgx_counters *c, uint64_t ocall_exits, uint64_t aex);
 
 void pal_print_stats(void (*line)(const char *text)) {
-    char buf[200];
+    char buf[320];
     const struct sgx_boot *b = &g_enclave.boot;
     if (!g_enclave.inside) {
         line("sgx-sim: the enclave was not built");

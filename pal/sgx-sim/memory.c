@@ -128,6 +128,7 @@ static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, 
     for (uint64_t a = start; a < end; a += SGX_PAGE) {
         struct epcm_entry *e = sgx_page(a);
         bool was_valid = page_usable(e);
+        int host_before = page_host_prot(e);
         bool used = (e->pal & PG_USED) != 0; /* else it is still the zero page it was added as */
         e->pal = (uint8_t)((e->pal & PG_USED) | PG_MAPPED | (lazy && edmm ? PG_LAZY : 0));
         set_want(e, perms);
@@ -149,8 +150,8 @@ static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, 
              * the page tables alone make them inaccessible. */
             if (perms)
                 os |= change_perms(e, perms);
-            else
-                os = true;
+            /* Any page-table change of a page that stays in the enclave is the OS's. */
+            os |= page_host_prot(e) != host_before;
             continue;
         }
         if (lazy || !perms)
@@ -388,8 +389,15 @@ long pal_mem_map(void *addr, size_t len, int prot, int flags, int handle, uint64
                 return -17; /* EEXIST */
             }
         }
-    } else if (flags & PAL_MAP_FIXED) {
+    } else if ((flags & PAL_MAP_FIXED) && (handle >= 0 || (flags & PAL_MAP_SHARED))) {
         unmap_range(start, end);
+    } else if (flags & PAL_MAP_FIXED) {
+        /* Private memory over private memory (Go mapping its heap over its reservation):
+         * enclave pages already there are reused, zeroed, not trimmed and added again. Only
+         * host pages (shared, file) go. */
+        for (uint64_t a = start; a < end; a += SGX_PAGE)
+            if (sgx_page(a)->pal & (PG_SHARED | PG_FILE))
+                unmap_range(a, a + SGX_PAGE);
     }
     long r = (long)start;
     if ((flags & PAL_MAP_SHARED) && handle >= -1) {
