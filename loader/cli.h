@@ -19,7 +19,7 @@ struct cli_options {
     uint64_t enclave_size, max_threads, edmm_preheat_size, edmm_lazyfree_threshold;
     int edmm;
     bool preheat_given, lazyfree_given;
-    int app_argc;         /* what follows the options */
+    int app_argc; /* what follows the options */
     char **app_argv;
 };
 
