@@ -557,8 +557,10 @@ long pal_mem_remap(void *old, size_t old_len, size_t new_len, int flags, void *n
             }
             if (!(flags & MREMAP_DONTUNMAP) && to != from)
                 for (uint64_t i = 0; i < old_len; i += SGX_PAGE)
-                    if (from + i < to || from + i >= to + new_len)
-                        host_reserve(from + i, from + i + SGX_PAGE), sgx_page(from + i)->pal = 0;
+                    if (from + i < to || from + i >= to + new_len) {
+                        host_reserve(from + i, from + i + SGX_PAGE);
+                        sgx_page(from + i)->pal = 0;
+                    }
             spin_unlock(&g_mem_lock);
         }
         return r;
