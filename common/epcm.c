@@ -11,9 +11,13 @@ enum epcm_result epcm_eadd(struct epcm_entry *e, uint8_t perms, enum epcm_type t
 }
 
 enum epcm_result epcm_eaug(struct epcm_entry *e) {
-    if (e->status & EPCM_VALID)
+    /* Atomic, as the instruction is: of two threads adding one page, one gets it. The page
+     * stays pending (unusable) until the winner accepts it. */
+    uint8_t status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+    if ((status & EPCM_VALID) ||
+        !__atomic_compare_exchange_n(&e->status, &status, EPCM_VALID | EPCM_PENDING, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return EPCM_VIOLATION;
-    e->status = EPCM_VALID | EPCM_PENDING;
     e->perms = EPCM_R | EPCM_W;
     e->type = EPCM_PT_REG;
     return EPCM_OK;

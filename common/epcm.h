@@ -46,7 +46,8 @@ struct epcm_accept {
 
 /* Before EINIT: a measured page. */
 enum epcm_result epcm_eadd(struct epcm_entry *e, uint8_t perms, enum epcm_type type);
-/* SGX2, by the OS: a new page, pending, read-write, regular. */
+/* SGX2, by the OS: a new page, pending, read-write, regular. Atomic: safe against another
+ * thread adding the same page at once (one of them gets a violation). */
 enum epcm_result epcm_eaug(struct epcm_entry *e);
 /* SGX2, by the enclave: takes a pending page, a type change or a permission restriction.
  * Accepting a page with nothing to accept is a violation: an enclave that accepts a page it

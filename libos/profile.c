@@ -2,6 +2,7 @@
  * fragment printed from them at the app's end. The sizing rules are in docs/profile.md
  * ("Sizing rules"); the constants below are those rules. */
 #include "libos/profile.h"
+#include "libos/file_hash.h"
 #include "libos/thread.h"
 #include "libos/vma.h"
 #include "libos/fs/vfs.h"
@@ -33,7 +34,6 @@
 /* Files: at most this many are kept; the table is open addressing at most half full. */
 #define MAX_FILES 4096
 #define FILE_SLOTS (2 * MAX_FILES)
-#define HASH_CHUNK (64 * 1024)
 /* log_raw formats into a buffer of about 1000 bytes: longer text goes out in pieces. */
 #define PRINT_CHUNK 512
 
@@ -341,48 +341,6 @@ static void print_text(const char *text) {
     }
 }
 
-/* ---- Hashing ------------------------------------------------------------------------------ */
-
-/* The SHA-256 of the host file now, as hex, and its size; NULL, or why not. */
-static const char *hash_file(const char *host_path, char hex[65], uint64_t *size) {
-    /* O_NONBLOCK: should a FIFO have taken the file's place, opening it must not wait. */
-    long h = pal_open(host_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
-    if (h < 0)
-        return h == -ENOENT ? "no longer exists" : libos_errno_name(-h);
-    const char *why = NULL;
-    struct stat st;
-    uint8_t *buf = NULL;
-    if (pal_fstat((int)h, &st) < 0 || !S_ISREG(st.st_mode))
-        why = "no longer a regular file";
-    else if (!(buf = rt_malloc(HASH_CHUNK)))
-        why = "out of memory";
-    struct sha256_ctx ctx;
-    sha256_init(&ctx);
-    uint64_t offset = 0;
-    for (int interrupted = 0; !why;) {
-        long r = pal_pread((int)h, buf, HASH_CHUNK, offset);
-        if (r == -EINTR && ++interrupted < 100)
-            continue;
-        if (r < 0)
-            why = libos_errno_name(-r);
-        else if (r == 0)
-            break;
-        else {
-            sha256_update(&ctx, buf, (size_t)r);
-            offset += (uint64_t)r;
-        }
-    }
-    rt_free(buf);
-    pal_close((int)h);
-    if (why)
-        return why;
-    uint8_t digest[32];
-    sha256_final(&ctx, digest);
-    sha256_hex(digest, hex);
-    *size = offset;
-    return NULL;
-}
-
 /* ---- The fragment ------------------------------------------------------------------------- */
 
 static void print_header(int exit_status, int signal) {
@@ -451,7 +409,8 @@ static void print_trusted_file(const struct profiled_file *f) {
     char *app = f->app_path != f->host_path ? escape_path(f->app_path, &app_utf8) : NULL;
     char hex[65], size_text[32];
     uint64_t size = 0;
-    const char *why = host_utf8 ? hash_file(f->host_path, hex, &size) : "its path is not UTF-8";
+    const char *why =
+        host_utf8 ? libos_hash_host_file(f->host_path, hex, &size) : "its path is not UTF-8";
     if (!host) {
         log_raw("  # a file not listed: out of memory\n");
     } else if (why) {

@@ -13,7 +13,7 @@
 #include "common/fmt.h"
 #include "common/log.h"
 #include "common/string.h"
-#include "common/sha256.h"
+#include "libos/file_hash.h"
 #include <asm/stat.h>
 #include <linux/stat.h>
 
@@ -126,7 +126,6 @@ static char **build_env(const struct manifest *m, bool use_host, char **host_env
 
 /* The files a signed manifest trusts must be what was signed: each is hashed now. */
 static void check_trusted_files(const char *manifest_path, const struct manifest *m) {
-    static uint8_t buf[64 * 1024];
     for (size_t i = 0; i < m->trusted_hash_count; i++) {
         /* Relative paths are relative to the manifest's directory, as enclos sign took them. */
         const char *path = m->trusted_hash_paths[i];
@@ -138,21 +137,13 @@ static void check_trusted_files(const char *manifest_path, const struct manifest
             fmt_snprintf(joined, n, "%.*s/%s", (int)dir_len, dir_end ? manifest_path : ".", path);
             path = host_absolute(joined);
         }
-        long h = pal_open(path, O_RDONLY | O_CLOEXEC, 0);
-        if (h < 0)
-            loader_fail(EXIT_ENCLOS_FAILURE, "%s: trusted file %s cannot be read (%s)",
-                        manifest_path, path, libos_errno_name(-h));
-        struct sha256_ctx ctx;
-        sha256_init(&ctx);
-        long n;
-        while ((n = pal_read((int)h, buf, sizeof(buf))) > 0)
-            sha256_update(&ctx, buf, (size_t)n);
-        pal_close((int)h);
-        uint8_t digest[32];
         char hex[65];
-        sha256_final(&ctx, digest);
-        sha256_hex(digest, hex);
-        if (n < 0 || strcmp(hex, m->trusted_hashes[i]) != 0)
+        uint64_t size;
+        const char *why = libos_hash_host_file(path, hex, &size);
+        if (why)
+            loader_fail(EXIT_ENCLOS_FAILURE, "%s: trusted file %s cannot be read (%s)",
+                        manifest_path, path, why);
+        if (strcmp(hex, m->trusted_hashes[i]) != 0)
             loader_fail(EXIT_ENCLOS_FAILURE,
                         "%s: trusted file %s changed since 'enclos sign' (SHA-256 %s, signed %s); "
                         "sign again",

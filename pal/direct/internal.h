@@ -67,6 +67,9 @@ extern uint64_t g_pal_max_threads;
  * give back to pal_thread_block_free. Returns NULL and sets *err when there is none. */
 struct pal_tcb *pal_thread_block_alloc(long *err);
 void pal_thread_block_free(struct pal_tcb *tcb);
+/* The direct PAL's own: a host mapping (what the two above do unless overridden). */
+struct pal_tcb *pal_thread_block_host_alloc(long *err);
+void pal_thread_block_host_free(struct pal_tcb *tcb);
 /* Lays out a control block and its stacks in [base, base + total) (guard pages already
  * inaccessible): guard | LibOS stack | guard | host signal stack | control block. */
 struct pal_tcb *pal_thread_block_init(char *base, size_t total);

@@ -18,7 +18,7 @@
 static unsigned g_live_threads = 1, g_peak_threads = 1;
 
 /* Maps a control block with its stacks for a thread that does not run yet. */
-__attribute__((weak)) struct pal_tcb *pal_thread_block_alloc(long *err) {
+struct pal_tcb *pal_thread_block_host_alloc(long *err) {
     /* One mapping: guard | LibOS stack | guard | host signal stack | control block. */
     size_t tcb_size = (sizeof(struct pal_tcb) + 4095) & ~4095UL;
     size_t total = GUARD + LIBOS_STACK_SIZE + GUARD + ALTSTACK_SIZE + tcb_size;
@@ -34,8 +34,16 @@ __attribute__((weak)) struct pal_tcb *pal_thread_block_alloc(long *err) {
     return pal_thread_block_init(base, total);
 }
 
-__attribute__((weak)) void pal_thread_block_free(struct pal_tcb *tcb) {
+void pal_thread_block_host_free(struct pal_tcb *tcb) {
     host_syscall2(__NR_munmap, tcb->mapping_base, tcb->mapping_size);
+}
+
+__attribute__((weak)) struct pal_tcb *pal_thread_block_alloc(long *err) {
+    return pal_thread_block_host_alloc(err);
+}
+
+__attribute__((weak)) void pal_thread_block_free(struct pal_tcb *tcb) {
+    pal_thread_block_host_free(tcb);
 }
 
 struct pal_tcb *pal_thread_block_init(char *base, size_t total) {

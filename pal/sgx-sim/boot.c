@@ -25,8 +25,6 @@
 struct sgx_enclave g_enclave;
 struct sgx_counters g_sgx;
 
-#define DEFAULT_SIZE_EDMM ENCLAVE_DEFAULT_SIZE_EDMM
-#define DEFAULT_SIZE_SGX1 ENCLAVE_DEFAULT_SIZE_SGX1
 #define MIN_APP_WINDOW (8ULL << 20)
 
 /* The part of the heap kept for the runtime's own allocations (the LibOS's heap and VMA
@@ -142,41 +140,19 @@ static void add_runtime(const struct enclave_layout_input *in, const struct encl
     }
 }
 
-static void add_slots(const struct enclave_layout *l) {
-    const uint64_t guard = SGX_PAGE;
-    for (unsigned s = 0; s < l->slot_count; s++) {
-        uint64_t base = g_enclave.base + l->slots_offset + s * l->slot_size;
-        uint64_t tcs = base + guard + PAL_THREAD_LIBOS_STACK_SIZE + guard +
-                       PAL_THREAD_ALTSTACK_SIZE + SGX_PAGE;
-        for (uint64_t a = base; a < base + l->slot_size; a += SGX_PAGE) {
-            if (a == base || a == base + guard + PAL_THREAD_LIBOS_STACK_SIZE)
-                continue; /* guard pages are never added */
-            if (a == tcs) {
-                host_syscall3(__NR_mprotect, a, SGX_PAGE, PROT_READ | PROT_WRITE);
-                enclave_tcs_init(l, base - g_enclave.base, (struct enclave_tcs *)a);
-                host_syscall3(__NR_mprotect, a, SGX_PAGE, PROT_NONE);
-                eadd(a, 0, EPCM_PT_TCS);
-                g_sgx.eextend += SGX_PAGE / 256;
-            } else {
-                eadd(a, EPCM_R | EPCM_W, EPCM_PT_REG);
-            }
-        }
-        host_syscall3(__NR_mprotect, base + guard, PAL_THREAD_LIBOS_STACK_SIZE,
-                      PROT_READ | PROT_WRITE);
-        host_syscall3(__NR_mprotect, base + guard + PAL_THREAD_LIBOS_STACK_SIZE + guard,
-                      PAL_THREAD_ALTSTACK_SIZE + SGX_PAGE, PROT_READ | PROT_WRITE);
-        host_syscall3(__NR_mprotect, tcs + SGX_PAGE, base + l->slot_size - tcs - SGX_PAGE,
-                      PROT_READ | PROT_WRITE);
+/* At start: each page of a slot is added and measured (its TCS extended too). */
+static void eadd_slot_page(uint64_t page, bool tcs) {
+    if (tcs) {
+        eadd(page, 0, EPCM_PT_TCS);
+        g_sgx.eextend += SGX_PAGE / 256;
+    } else {
+        eadd(page, EPCM_R | EPCM_W, EPCM_PT_REG);
     }
 }
 
-static void hex(const uint8_t *b, size_t n, char *out) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = 0;
+static void add_slots(const struct enclave_layout *l) {
+    for (unsigned s = 0; s < l->slot_count; s++)
+        sgx_slot_build(g_enclave.base + l->slots_offset + s * l->slot_size, eadd_slot_page);
 }
 
 /* EINIT's check: the SIGSTRUCT verifies and names this enclave's measurement. */
@@ -206,8 +182,8 @@ static long check_signature(const char *manifest, char *err, size_t errlen) {
     }
     if (memcmp(sig->enclavehash, g_enclave.boot.mrenclave, 32) != 0) {
         char want[65], got[65];
-        hex(sig->enclavehash, 32, want);
-        hex(g_enclave.boot.mrenclave, 32, got);
+        sha256_hex(sig->enclavehash, want);
+        sha256_hex(g_enclave.boot.mrenclave, got);
         fmt_snprintf(err, errlen,
                      "%s: enclave measurement %s differs from the signed %s: the runtime, the "
                      "manifest or a trusted-file hash changed since 'enclos sign'; sign again",
@@ -239,7 +215,8 @@ __attribute__((noreturn)) static void enter(void) {
         envc++;
     while (hi->auxv[2 * auxc] != AT_NULL)
         auxc++;
-    uint64_t top = g_enclave.base + l->slots_offset + SGX_PAGE + PAL_THREAD_LIBOS_STACK_SIZE;
+    uint64_t top = g_enclave.base + l->slots_offset + ENCLAVE_SLOT_LIBOS_STACK_OFFSET +
+                   ENCLAVE_SLOT_LIBOS_STACK_SIZE;
     size_t words = 1 + argc + 1 + envc + 1 + 2 * (auxc + 2);
     uint64_t *sp = (uint64_t *)((top - words * 8 - 64) & ~15UL);
     size_t w = 0;
@@ -268,8 +245,7 @@ static long build_enclave(const struct pal_config *cfg, char *err, size_t errlen
     struct sgx_boot *b = &g_enclave.boot;
     b->magic = SGX_BOOT_MAGIC;
     b->edmm = cfg->edmm;
-    b->size =
-        cfg->enclave_size ? cfg->enclave_size : (cfg->edmm ? DEFAULT_SIZE_EDMM : DEFAULT_SIZE_SGX1);
+    b->size = cfg->enclave_size ? cfg->enclave_size : enclave_default_size(cfg->edmm);
     b->preheat = cfg->edmm_preheat_size;
     b->lazyfree_threshold = cfg->edmm_lazyfree_threshold;
     b->max_threads = cfg->max_threads;
@@ -401,8 +377,7 @@ long pal_configure(const struct pal_config *cfg, char *err, size_t errlen) {
         return build_enclave(cfg, err, errlen);
     /* Inside: the settings came from the measured manifest and must be what was built. */
     const struct sgx_boot *b = &g_enclave.boot;
-    uint64_t size =
-        cfg->enclave_size ? cfg->enclave_size : (cfg->edmm ? DEFAULT_SIZE_EDMM : DEFAULT_SIZE_SGX1);
+    uint64_t size = cfg->enclave_size ? cfg->enclave_size : enclave_default_size(cfg->edmm);
     if (size != b->size || cfg->edmm != b->edmm) {
         fmt_snprintf(err, errlen,
                      "sgx-sim: the enclave was built with other settings than its "
@@ -411,98 +386,4 @@ long pal_configure(const struct pal_config *cfg, char *err, size_t errlen) {
     }
     sgx_preheat(b->preheat);
     return 0;
-}
-
-static uint64_t cycles_of(const struct sgx_counters *c, uint64_t ocall_exits, uint64_t aex);
-
-void pal_print_stats(void (*line)(const char *text)) {
-    char buf[320];
-    const struct sgx_boot *b = &g_enclave.boot;
-    if (!g_enclave.inside) {
-        line("sgx-sim: the enclave was not built");
-        return;
-    }
-    char mr[65], signer[65];
-    hex(b->mrenclave, 32, mr);
-    hex(b->mrsigner, 32, signer);
-    unsigned peak, slots = sgx_thread_slots(&peak);
-    fmt_snprintf(buf, sizeof(buf),
-                 "sgx-sim enclave: %#lx-%#lx (%lu MiB), EDMM %s, %u thread slots (%lu added at "
-                 "run time, peak %u in use), built in %lu ms",
-                 (unsigned long)g_enclave.base, (unsigned long)g_enclave.end,
-                 (unsigned long)(b->size >> 20), b->edmm ? "on" : "off", slots,
-                 (unsigned long)g_sgx.slots_added, peak, (unsigned long)(b->build_ns / 1000000));
-    line(buf);
-    fmt_snprintf(buf, sizeof(buf), "sgx-sim MRENCLAVE %s", mr);
-    line(buf);
-    fmt_snprintf(buf, sizeof(buf), "sgx-sim MRSIGNER %s",
-                 b->signed_enclave ? signer : "none: unsigned debug enclave (see enclos sign)");
-    line(buf);
-    const struct pal_stats *ps = pal_stats();
-    uint64_t ocalls = sgx_ocall_total() + g_sgx.forks;
-    uint64_t mem = 0;
-    for (int i = 0; i < MEM_EXIT_COUNT; i++)
-        mem += g_sgx.mem_exits[i];
-    uint64_t run_faults = g_sgx.edmm_faults - b->start_counts.edmm_faults - g_sgx.start_faults;
-    uint64_t aex = ps->host_signals + ps->caught_syscalls + ps->app_faults + run_faults;
-    uint64_t exits = ocalls + mem + aex;
-    fmt_snprintf(buf, sizeof(buf),
-                 "sgx-sim exits: %lu = %lu OCALLs + %lu memory exits + %lu asynchronous exits "
-                 "(host signals %lu, caught syscalls %lu, app faults %lu, EDMM page faults %lu); "
-                 "at start: %lu EDMM page faults (preheat)",
-                 (unsigned long)exits, (unsigned long)ocalls, (unsigned long)mem,
-                 (unsigned long)aex, (unsigned long)ps->host_signals,
-                 (unsigned long)ps->caught_syscalls, (unsigned long)ps->app_faults,
-                 (unsigned long)run_faults, (unsigned long)g_sgx.start_faults);
-    line(buf);
-    sgx_print_ocalls(line);
-    fmt_snprintf(buf, sizeof(buf),
-                 "sgx-sim memory exits: protect %lu, trim %lu, remove %lu, map file %lu, map "
-                 "shared %lu, host advice %lu; fork %lu",
-                 (unsigned long)g_sgx.mem_exits[MEM_EXIT_PROTECT],
-                 (unsigned long)g_sgx.mem_exits[MEM_EXIT_TRIM],
-                 (unsigned long)g_sgx.mem_exits[MEM_EXIT_REMOVE],
-                 (unsigned long)g_sgx.mem_exits[MEM_EXIT_MAP_FILE],
-                 (unsigned long)g_sgx.mem_exits[MEM_EXIT_MAP_SHARED],
-                 (unsigned long)g_sgx.mem_exits[MEM_EXIT_HOST_ADVICE], (unsigned long)g_sgx.forks);
-    line(buf);
-    fmt_snprintf(buf, sizeof(buf),
-                 "sgx-sim EDMM: EAUG %lu (at start %lu), EACCEPT %lu, EMODPE %lu, EMODPR %lu, "
-                 "EMODT %lu, EREMOVE %lu, lazy-free batches %lu, pages zeroed %lu",
-                 (unsigned long)g_sgx.eaug, (unsigned long)(g_sgx.start_eaug),
-                 (unsigned long)g_sgx.eaccept, (unsigned long)g_sgx.emodpe,
-                 (unsigned long)g_sgx.emodpr, (unsigned long)g_sgx.emodt,
-                 (unsigned long)g_sgx.eremove, (unsigned long)g_sgx.lazy_trim_batches,
-                 (unsigned long)g_sgx.zeroed_pages);
-    line(buf);
-    fmt_snprintf(buf, sizeof(buf),
-                 "sgx-sim start-up: EADD %lu, EEXTEND %lu; SGX1 permission changes left as they "
-                 "were: %lu pages",
-                 (unsigned long)g_sgx.eadd, (unsigned long)g_sgx.eextend,
-                 (unsigned long)g_sgx.sgx1_prot_unchanged);
-    line(buf);
-    uint64_t cycles = cycles_of(&g_sgx, ocalls + mem, aex - run_faults);
-    fmt_snprintf(buf, sizeof(buf),
-                 "sgx-sim modeled cost: %lu Mcycles (%lu ms at 3 GHz); a model, not a measurement: "
-                 "docs/sgx-cost-model.md",
-                 (unsigned long)(cycles / 1000000), (unsigned long)(cycles / 3000000));
-    line(buf);
-}
-
-#include "pal/sgx-sim/cost_model.h"
-
-/* The model: each OCALL and memory exit at the OCALL cost, each asynchronous exit (signal,
- * caught syscall, fault) at the AEX cost, each EDMM page fault (start-up ones too) at its
- * own, every SGX instruction at its cost (docs/sgx-cost-model.md). */
-static uint64_t cycles_of(const struct sgx_counters *c, uint64_t ocall_exits, uint64_t aex) {
-    return ocall_exits * g_sgx_costs[SGX_OP_OCALL].cycles + aex * g_sgx_costs[SGX_OP_AEX].cycles +
-           c->edmm_faults * g_sgx_costs[SGX_OP_EDMM_FAULT].cycles +
-           c->eadd * g_sgx_costs[SGX_OP_EADD].cycles +
-           c->eextend * g_sgx_costs[SGX_OP_EEXTEND].cycles + g_sgx_costs[SGX_OP_EINIT].cycles +
-           c->eaug * g_sgx_costs[SGX_OP_EAUG].cycles +
-           c->eaccept * g_sgx_costs[SGX_OP_EACCEPT].cycles +
-           c->emodpe * g_sgx_costs[SGX_OP_EMODPE].cycles +
-           c->emodpr * g_sgx_costs[SGX_OP_EMODPR].cycles +
-           c->emodt * g_sgx_costs[SGX_OP_EMODT].cycles +
-           c->eremove * g_sgx_costs[SGX_OP_EREMOVE].cycles;
 }

@@ -98,6 +98,10 @@ long sgx_zone_alloc(uint64_t len);
 /* threads.c */
 void sgx_threads_init(void);
 unsigned sgx_thread_slots(unsigned *peak);
+/* Lays out the thread slot at base: writes its TCS, hands each of its pages but the guards
+ * to add (which makes it an enclave page: EADD at start, EAUG at run time), and sets the
+ * host protections of the parts the thread uses. */
+void sgx_slot_build(uint64_t base, void (*add)(uint64_t page, bool tcs));
 /* ocalls.c */
 void sgx_print_ocalls(void (*line)(const char *text));
 uint64_t sgx_ocall_total(void);

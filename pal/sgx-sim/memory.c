@@ -88,15 +88,19 @@ static void zero_page(uint64_t addr) {
 
 /* EAUG (the OS, on the #PF that the enclave's EACCEPT of a missing page raises) and EACCEPT:
  * each page added costs an asynchronous exit. */
-static void add_page(struct epcm_entry *e) {
+static void accept_new_page(struct epcm_entry *e) {
     static const struct epcm_accept pending = {EPCM_PENDING, EPCM_R | EPCM_W, EPCM_PT_REG};
-    epcm_eaug(e);
     enum epcm_result r = epcm_eaccept(e, &pending);
     if (r != EPCM_OK)
         log_error("sgx-sim: EACCEPT of a new page: %s", epcm_result_name(r));
     sgx_count(&g_sgx.eaug, 1);
     sgx_count(&g_sgx.eaccept, 1);
     sgx_count(&g_sgx.edmm_faults, 1);
+}
+
+static void add_page(struct epcm_entry *e) {
+    epcm_eaug(e);
+    accept_new_page(e);
 }
 
 /* Gives a valid page the permissions `want` (EDMM): EMODPE for more, EMODPR and EACCEPT for
@@ -155,9 +159,7 @@ static void map_private(uint64_t start, uint64_t end, uint8_t perms, bool lazy, 
             continue;
         }
         if (lazy || !perms)
-            continue;                /* added on first touch, or a reservation */
-        e->pal &= (uint8_t)~PG_USED; /* a fresh page */
-        set_want(e, perms);
+            continue; /* added on first touch, or a reservation */
         add_page(e);
         change_perms(e, perms);
         added = true;
@@ -645,19 +647,10 @@ bool pal_memory_fault(const struct pal_fault *fault, bool in_runtime, siginfo_t 
     uint8_t want = want_of(e);
     if (!(want & access))
         return false;
-    uint8_t status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
-    if (!(status & EPCM_VALID) && __atomic_compare_exchange_n(&e->status, &status, 0x80, false,
-                                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        /* This thread adds the page (0x80 marks it taken; EAUG then makes it VALID and
-         * PENDING at once); others touching it wait below until it is accepted. */
-        static const struct epcm_accept pending = {EPCM_PENDING, EPCM_R | EPCM_W, EPCM_PT_REG};
-        e->perms = EPCM_R | EPCM_W;
-        e->type = EPCM_PT_REG;
-        __atomic_store_n(&e->status, EPCM_VALID | EPCM_PENDING, __ATOMIC_RELEASE);
-        epcm_eaccept(e, &pending);
-        sgx_count(&g_sgx.eaug, 1);
-        sgx_count(&g_sgx.eaccept, 1);
-        sgx_count(&g_sgx.edmm_faults, 1);
+    /* Of threads touching the page at once, the one whose EAUG succeeds accepts it; the
+     * others wait below until it is usable. */
+    if (epcm_eaug(e) == EPCM_OK) {
+        accept_new_page(e);
         change_perms(e, want);
     }
     while (!page_usable(e) && (e->pal & PG_MAPPED))

@@ -9,18 +9,15 @@
 #include <linux/mman.h>
 
 #define MAX_SLOTS 8192
-#define GUARD SGX_PAGE
 
 static uint64_t g_slots[MAX_SLOTS]; /* slot base addresses */
 static bool g_slot_busy[MAX_SLOTS];
 static unsigned g_slot_count, g_busy, g_peak;
 static spinlock_t g_slot_lock = SPINLOCK_INIT;
 
-/* The slot's part that pal_thread_block_init lays out: guard | LibOS stack | guard | signal
- * stack | control block; its TCS and SSA pages follow. */
-static size_t block_bytes(void) {
-    return GUARD + PAL_THREAD_LIBOS_STACK_SIZE + GUARD + PAL_THREAD_ALTSTACK_SIZE + SGX_PAGE;
-}
+/* The slot's part that pal_thread_block_init lays out (guard | LibOS stack | guard | signal
+ * stack | control block) ends where its TCS page starts. */
+#define BLOCK_BYTES ENCLAVE_SLOT_TCS_OFFSET
 
 void sgx_threads_init(void) {
     const struct enclave_layout *l = &g_enclave.boot.layout;
@@ -29,67 +26,57 @@ void sgx_threads_init(void) {
         g_slots[i] = g_enclave.base + l->slots_offset + i * l->slot_size;
 }
 
-/* EDMM: a new slot in the runtime's part of the enclave, its pages added and accepted. */
-static long add_slot(void) {
-    uint64_t size = g_enclave.boot.layout.slot_size;
-    long base = sgx_zone_alloc(size);
-    if (base < 0)
-        return base;
+void sgx_slot_build(uint64_t base, void (*add)(uint64_t page, bool tcs)) {
+    const uint64_t stack_guard = ENCLAVE_SLOT_LIBOS_STACK_OFFSET + ENCLAVE_SLOT_LIBOS_STACK_SIZE;
+    uint64_t tcs = base + ENCLAVE_SLOT_TCS_OFFSET;
+    host_syscall3(__NR_mprotect, tcs, SGX_PAGE, PROT_READ | PROT_WRITE);
+    enclave_tcs_init(&g_enclave.boot.layout, base - g_enclave.base, (struct enclave_tcs *)tcs);
+    for (uint64_t off = 0; off < ENCLAVE_SLOT_SIZE; off += SGX_PAGE)
+        if (off != 0 && off != stack_guard) /* guard pages are never added */
+            add(base + off, base + off == tcs);
+    /* Host: the stacks, control block and SSA usable; guards and the TCS not. */
+    host_syscall3(__NR_mprotect, tcs, SGX_PAGE, PROT_NONE);
+    host_syscall3(__NR_mprotect, base + ENCLAVE_SLOT_LIBOS_STACK_OFFSET,
+                  ENCLAVE_SLOT_LIBOS_STACK_SIZE, PROT_READ | PROT_WRITE);
+    host_syscall3(__NR_mprotect, base + ENCLAVE_SLOT_SIGNAL_STACK_OFFSET,
+                  ENCLAVE_SLOT_TCS_OFFSET - ENCLAVE_SLOT_SIGNAL_STACK_OFFSET,
+                  PROT_READ | PROT_WRITE);
+    host_syscall3(__NR_mprotect, base + ENCLAVE_SLOT_SSA_OFFSET,
+                  ENCLAVE_SLOT_SIZE - ENCLAVE_SLOT_SSA_OFFSET, PROT_READ | PROT_WRITE);
+}
+
+/* EDMM: each page of a new slot is added and accepted; the TCS page is converted. */
+static void aug_slot_page(uint64_t page, bool is_tcs) {
     static const struct epcm_accept pending = {EPCM_PENDING, EPCM_R | EPCM_W, EPCM_PT_REG};
     static const struct epcm_accept tcs = {EPCM_MODIFIED, 0, EPCM_PT_TCS};
-    uint64_t tcs_page = (uint64_t)base + block_bytes();
-    uint64_t added = 0;
-    for (uint64_t a = (uint64_t)base; a < (uint64_t)base + size; a += SGX_PAGE) {
-        bool guard =
-            a == (uint64_t)base || a == (uint64_t)base + GUARD + PAL_THREAD_LIBOS_STACK_SIZE;
-        if (guard)
-            continue;
-        struct epcm_entry *e = sgx_page(a);
-        epcm_eaug(e);
-        epcm_eaccept(e, &pending);
-        added++;
-        if (a == tcs_page) {
-            host_syscall3(__NR_mprotect, a, SGX_PAGE, PROT_READ | PROT_WRITE);
-            enclave_tcs_init(&g_enclave.boot.layout, (uint64_t)base - g_enclave.base,
-                             (struct enclave_tcs *)a);
-            host_syscall3(__NR_mprotect, a, SGX_PAGE, PROT_NONE);
-            epcm_emodt(e, EPCM_PT_TCS);
-            epcm_eaccept(e, &tcs);
-            sgx_count(&g_sgx.emodt, 1);
-            sgx_count(&g_sgx.eaccept, 1);
-        }
+    struct epcm_entry *e = sgx_page(page);
+    epcm_eaug(e);
+    epcm_eaccept(e, &pending);
+    sgx_count(&g_sgx.eaug, 1);
+    sgx_count(&g_sgx.eaccept, 1);
+    sgx_count(&g_sgx.edmm_faults, 1);
+    if (is_tcs) {
+        epcm_emodt(e, EPCM_PT_TCS);
+        epcm_eaccept(e, &tcs);
+        sgx_count(&g_sgx.emodt, 1);
+        sgx_count(&g_sgx.eaccept, 1);
     }
-    sgx_count(&g_sgx.eaug, added);
-    sgx_count(&g_sgx.eaccept, added);
-    sgx_count(&g_sgx.edmm_faults, added);
+}
+
+/* EDMM: a new slot in the runtime's part of the enclave. */
+static long add_slot(void) {
+    long base = sgx_zone_alloc(ENCLAVE_SLOT_SIZE);
+    if (base < 0)
+        return base;
+    sgx_slot_build((uint64_t)base, aug_slot_page);
     sgx_count(&g_sgx.slots_added, 1);
-    /* Host: the stacks and control block usable, guards and the TCS not. */
-    host_syscall3(__NR_mprotect, base + GUARD, PAL_THREAD_LIBOS_STACK_SIZE, PROT_READ | PROT_WRITE);
-    host_syscall3(__NR_mprotect, base + GUARD + PAL_THREAD_LIBOS_STACK_SIZE + GUARD,
-                  PAL_THREAD_ALTSTACK_SIZE + SGX_PAGE, PROT_READ | PROT_WRITE);
-    host_syscall3(__NR_mprotect, tcs_page + SGX_PAGE, size - block_bytes() - SGX_PAGE,
-                  PROT_READ | PROT_WRITE);
     sgx_count(&g_sgx.mem_exits[MEM_EXIT_PROTECT], 1);
     return base;
 }
 
-/* Before the enclave exists (the untrusted loader's own threads): plain host memory. */
-static struct pal_tcb *host_block(long *err) {
-    size_t total = block_bytes();
-    long m = host_syscall6(__NR_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m < 0 && m > -4096) {
-        *err = m;
-        return NULL;
-    }
-    host_syscall3(__NR_mprotect, m, GUARD, PROT_NONE);
-    host_syscall3(__NR_mprotect, m + (long)(GUARD + PAL_THREAD_LIBOS_STACK_SIZE), GUARD, PROT_NONE);
-    return pal_thread_block_init((char *)m, total);
-}
-
 struct pal_tcb *pal_thread_block_alloc(long *err) {
     if (!g_enclave.inside)
-        return host_block(err);
+        return pal_thread_block_host_alloc(err); /* the untrusted loader's own thread */
     spin_lock(&g_slot_lock);
     unsigned i = 0;
     while (i < g_slot_count && g_slot_busy[i])
@@ -118,12 +105,12 @@ struct pal_tcb *pal_thread_block_alloc(long *err) {
     if (++g_busy > g_peak)
         g_peak = g_busy;
     spin_unlock(&g_slot_lock);
-    return pal_thread_block_init((char *)g_slots[i], block_bytes());
+    return pal_thread_block_init((char *)g_slots[i], BLOCK_BYTES);
 }
 
 void pal_thread_block_free(struct pal_tcb *tcb) {
     if (!g_enclave.inside || !sgx_in_enclave((uint64_t)tcb->mapping_base, SGX_PAGE)) {
-        host_syscall2(__NR_munmap, tcb->mapping_base, tcb->mapping_size);
+        pal_thread_block_host_free(tcb);
         return;
     }
     spin_lock(&g_slot_lock);
