@@ -13,7 +13,7 @@ RT_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -nostdinc \
 	-fPIE -fno-plt -fvisibility=hidden -fno-builtin -fno-strict-aliasing \
 	-fno-omit-frame-pointer -mno-red-zone -I. -MMD -MP
 RT_LDFLAGS := -static-pie -nostdlib -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 \
-	-Wl,--no-dynamic-linker -Wl,-z,text
+	-Wl,--no-dynamic-linker -Wl,-z,text -Wl,-T,common/hot.ld
 
 RT_SRCS := $(wildcard common/*.c) $(wildcard pal/direct/*.c) $(wildcard pal/direct/*.S) \
 	$(wildcard libos/*.c) $(wildcard libos/*.S) $(wildcard libos/sys/*.c) \
@@ -63,7 +63,7 @@ $(BUILD)/rt-objects.list: FORCE
 	@echo '$(RT_OBJS)' | cmp -s - $@ || echo '$(RT_OBJS)' > $@
 FORCE:
 
-$(BUILD)/enclos: $(RT_OBJS) $(BUILD)/rt-objects.list
+$(BUILD)/enclos: $(RT_OBJS) $(BUILD)/rt-objects.list common/hot.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(RT_CFLAGS) $(RT_LDFLAGS) -o $@ $(RT_OBJS) -lgcc
 

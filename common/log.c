@@ -1,9 +1,10 @@
 #include "common/log.h"
+#include "common/hot.h"
 #include "common/fmt.h"
 #include "common/string.h"
 #include <stdarg.h>
 
-enum log_level g_log_level = LOG_WARNING;
+enum log_level g_log_level HOT_DATA = LOG_WARNING;
 static void (*g_sink)(const char *buf, size_t n);
 
 static const char *const g_names[] = {"none", "error", "warning", "info", "debug", "trace"};

@@ -17,19 +17,46 @@ struct fd_slot {
 };
 
 static struct libos_file g_reserved;
-static struct fd_slot *g_slots;
-static unsigned g_slot_count;
+/* The table starts in the runtime's hot page (common/hot.h) and moves to the heap only
+ * for a process that opens more files than it holds.
+ *
+ * fd_get, on every read and write, takes no lock: it reads the slot, takes a reference
+ * unless the count is already zero, and checks the slot still holds that description.
+ * That is safe because the memory it reads never becomes anything else: a table the
+ * table outgrew is kept (together less than the current one), and descriptions are
+ * never given back to the heap, only reused as descriptions (g_free_files). Writers of
+ * slots hold g_fd_lock; they store with release order, so a reader sees a whole
+ * description. Before this, two app threads doing I/O passed the lock's cache line back
+ * and forth on every call. */
+#define INITIAL_SLOTS 64
+static struct fd_slot g_initial_slots[INITIAL_SLOTS] HOT_DATA;
+static struct fd_slot *g_slots HOT_DATA = g_initial_slots;
+static unsigned g_slot_count HOT_DATA = INITIAL_SLOTS;
 static unsigned g_limit = 1024;
-static spinlock_t g_fd_lock = SPINLOCK_INIT;
+static spinlock_t g_fd_lock HOT_DATA = SPINLOCK_INIT;
+/* Released descriptions (refcount 0), linked through next_free. */
+static struct libos_file *g_free_files;
+static spinlock_t g_free_lock = SPINLOCK_INIT;
+
+static void slot_set(unsigned fd, struct libos_file *f) {
+    __atomic_store_n(&g_slots[fd].file, f, __ATOMIC_RELEASE);
+}
 
 struct libos_file *file_new(enum file_kind kind, const struct file_ops *ops, int handle) {
-    struct libos_file *f = rt_calloc(1, sizeof(*f));
-    if (!f)
+    spin_lock(&g_free_lock);
+    struct libos_file *f = g_free_files;
+    if (f)
+        g_free_files = f->next_free;
+    spin_unlock(&g_free_lock);
+    if (!f && !(f = rt_calloc(1, sizeof(*f))))
         return NULL;
-    f->refcount = 1;
+    /* The count is 0 here, so a late fd_get that still sees this memory leaves it alone
+     * until the store below; after it, fd_get finds the slot changed and lets go. */
+    memset(f, 0, sizeof(*f));
     f->kind = kind;
     f->ops = ops;
     f->handle = handle;
+    __atomic_store_n(&f->refcount, 1, __ATOMIC_RELEASE);
     return f;
 }
 
@@ -58,7 +85,29 @@ HOT_PATH void file_put(struct libos_file *f) {
     if (f->handle >= 0)
         pal_close(f->handle);
     rt_free(f->path);
-    rt_free(f);
+    f->path = NULL;
+    spin_lock(&g_free_lock);
+    f->next_free = g_free_files;
+    g_free_files = f;
+    spin_unlock(&g_free_lock);
+}
+
+/* A new reference, unless the last one is already gone. */
+static bool file_get_unless_released(struct libos_file *f) {
+    int n = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+    while (n > 0)
+        if (__atomic_compare_exchange_n(&f->refcount, &n, n + 1, true, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return true;
+    return false;
+}
+
+/* The description in slot fd of the current table, without the lock. */
+static struct libos_file *slot_peek(unsigned fd) {
+    /* The count first: a table is published before the count that covers it. */
+    unsigned count = __atomic_load_n(&g_slot_count, __ATOMIC_ACQUIRE);
+    struct fd_slot *slots = __atomic_load_n(&g_slots, __ATOMIC_ACQUIRE);
+    return fd < count ? __atomic_load_n(&slots[fd].file, __ATOMIC_ACQUIRE) : NULL;
 }
 
 static unsigned host_soft_limit(void) {
@@ -105,7 +154,7 @@ static bool grow_table(unsigned fd) {
         spin_unlock(&g_fd_lock);
         if (fd < have)
             return true;
-        unsigned count = have ? have : 64;
+        unsigned count = have;
         while (count <= fd)
             count *= 2;
         if (count > FD_MAX)
@@ -113,19 +162,16 @@ static bool grow_table(unsigned fd) {
         struct fd_slot *slots = rt_calloc(count, sizeof(*slots));
         if (!slots)
             return false;
-        struct fd_slot *old = NULL;
         spin_lock(&g_fd_lock);
         if (g_slot_count < count) {
-            if (g_slots)
-                memcpy(slots, g_slots, g_slot_count * sizeof(*slots));
-            old = g_slots;
-            g_slots = slots;
-            g_slot_count = count;
+            memcpy(slots, g_slots, g_slot_count * sizeof(*slots));
+            /* The old table stays allocated: fd_get may still be reading it. */
+            __atomic_store_n(&g_slots, slots, __ATOMIC_RELEASE);
+            __atomic_store_n(&g_slot_count, count, __ATOMIC_RELEASE);
             slots = NULL;
         }
         spin_unlock(&g_fd_lock);
         rt_free(slots);
-        rt_free(old);
     }
 }
 
@@ -143,7 +189,7 @@ static long take_lowest(unsigned min_fd) {
             fd++;
         bool allowed = fd < fd_limit();
         if (allowed && fd < g_slot_count) {
-            g_slots[fd].file = &g_reserved;
+            slot_set(fd, &g_reserved);
             g_slots[fd].cloexec = false;
             spin_unlock(&g_fd_lock);
             return fd;
@@ -168,7 +214,7 @@ long fd_reserve(int min_fd) {
 
 void fd_install_reserved(int fd, struct libos_file *f, bool cloexec) {
     spin_lock(&g_fd_lock);
-    g_slots[fd].file = f;
+    slot_set(fd, f);
     g_slots[fd].cloexec = cloexec;
     spin_unlock(&g_fd_lock);
 }
@@ -176,7 +222,7 @@ void fd_install_reserved(int fd, struct libos_file *f, bool cloexec) {
 void fd_unreserve(int fd) {
     spin_lock(&g_fd_lock);
     if (g_slots[fd].file == &g_reserved)
-        g_slots[fd].file = NULL;
+        slot_set(fd, NULL);
     spin_unlock(&g_fd_lock);
 }
 
@@ -191,16 +237,18 @@ long fd_install(struct libos_file *f, int min_fd, bool cloexec) {
 }
 
 HOT_PATH struct libos_file *fd_get(int fd) {
-    struct libos_file *f = NULL;
     if (fd < 0)
         return NULL;
-    spin_lock(&g_fd_lock);
-    if ((unsigned)fd < g_slot_count && g_slots[fd].file && g_slots[fd].file != &g_reserved) {
-        f = g_slots[fd].file;
-        file_get(f);
+    for (;;) {
+        struct libos_file *f = slot_peek((unsigned)fd);
+        if (!f || f == &g_reserved)
+            return NULL;
+        if (file_get_unless_released(f)) {
+            if (slot_peek((unsigned)fd) == f)
+                return f;
+            file_put(f); /* closed or replaced meanwhile: look again */
+        }
     }
-    spin_unlock(&g_fd_lock);
-    return f;
 }
 
 long fd_close(int fd) {
@@ -210,7 +258,7 @@ long fd_close(int fd) {
     spin_lock(&g_fd_lock);
     if ((unsigned)fd < g_slot_count && g_slots[fd].file && g_slots[fd].file != &g_reserved) {
         f = g_slots[fd].file;
-        g_slots[fd].file = NULL;
+        slot_set(fd, NULL);
     }
     spin_unlock(&g_fd_lock);
     if (!f)
@@ -238,7 +286,7 @@ long fd_dup_to(int oldfd, int newfd, bool cloexec) {
         r = -EBUSY; /* as Linux, when an open of that fd is in flight */
     } else {
         replaced = g_slots[newfd].file;
-        g_slots[newfd].file = f;
+        slot_set(newfd, f);
         g_slots[newfd].cloexec = cloexec;
         f = NULL; /* the slot took the reference */
     }
@@ -288,7 +336,7 @@ static void adopt_host_fd(int h) {
     }
     spin_lock(&g_fd_lock);
     if (!g_slots[h].file) {
-        g_slots[h].file = f;
+        slot_set(h, f);
         g_slots[h].cloexec = false;
         f = NULL;
     }
@@ -356,7 +404,7 @@ static void close_matching(unsigned first, unsigned last, bool only_cloexec) {
             if (!s->file || s->file == &g_reserved || (only_cloexec && !s->cloexec))
                 continue;
             batch[n++] = s->file;
-            s->file = NULL;
+            slot_set(fd, NULL);
         }
         bool done = fd >= g_slot_count || fd > last;
         spin_unlock(&g_fd_lock);

@@ -34,11 +34,12 @@ struct libos_file {
     int refcount;
     enum file_kind kind;
     const struct file_ops *ops;
-    int handle;       /* PAL handle, -1 for synthetic files */
-    int status_flags; /* O_APPEND, O_NONBLOCK... as given at open / F_SETFL */
-    char *path;       /* absolute virtual path, or NULL (pipes, sockets) */
-    bool is_dir;      /* known to be a directory (else: not known yet) */
-    void *priv;       /* synthetic files: their content and position */
+    int handle;                   /* PAL handle, -1 for synthetic files */
+    int status_flags;             /* O_APPEND, O_NONBLOCK... as given at open / F_SETFL */
+    char *path;                   /* absolute virtual path, or NULL (pipes, sockets) */
+    bool is_dir;                  /* known to be a directory (else: not known yet) */
+    void *priv;                   /* synthetic files: their content and position */
+    struct libos_file *next_free; /* released descriptions wait for reuse (libos/fd.c) */
 };
 
 #define FD_MAX 65536

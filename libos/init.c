@@ -1,5 +1,6 @@
 /* LibOS start: the PAL calls libos_start once the main thread's control block exists. */
 #include "libos/libos.h"
+#include "common/hot.h"
 #include "libos/patch.h"
 #include "libos/memory.h"
 #include "libos/thread.h"
@@ -12,7 +13,7 @@
 #include <linux/signal.h>
 #include "pal/pal.h"
 
-struct libos_config g_libos_config;
+struct libos_config g_libos_config HOT_DATA;
 
 static void *heap_pages(size_t len) {
     return libos_mem_map_runtime(len);

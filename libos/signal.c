@@ -683,7 +683,7 @@ static bool restartable(long nr, const struct pal_context *ctx) {
     }
 }
 
-HOT_PATH void libos_signals_deliver(long interrupted_nr) {
+void libos_signals_deliver(long interrupted_nr) {
     struct libos_thread *self = libos_current_thread();
     struct pal_tcb *tcb = pal_tcb();
     if (!tcb->signal_pending && interrupted_nr < 0)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <asm/unistd.h>
 #include <asm-generic/errno.h>
+#include "common/hot.h"
 
 enum syscall_support {
     SUPPORT_FULL,    /* Linux semantics */
@@ -40,9 +41,13 @@ struct syscall_desc {
                                                                         sys_##name};               \
     static long sys_##name(const struct syscall_args *a)
 
-/* The same for the calls on the fast path of I/O-bound programs (see common/hot.h). */
+/* The same for the calls on the fast path of I/O-bound programs (see common/hot.h):
+ * passthrough read and write, and the frequent calls after them. */
 #define SYSCALL_HOT(name, level)                                                                   \
-    static long sys_##name(const struct syscall_args *a) __attribute__((hot));                     \
+    static long sys_##name(const struct syscall_args *a) HOT_PATH;                                 \
+    SYSCALL(name, level)
+#define SYSCALL_WARM(name, level)                                                                  \
+    static long sys_##name(const struct syscall_args *a) WARM_PATH;                                \
     SYSCALL(name, level)
 
 /* Argument accessors that say what the argument is. */

@@ -125,7 +125,7 @@ void libos_threads_fork_unlock(bool child) {
 }
 
 /* The tid of the thread running execve while it waits for the others to end, else 0. */
-static int g_stop_requester;
+static int g_stop_requester HOT_DATA;
 
 static __attribute__((noreturn)) void thread_vanish(void) {
     thread_list_remove(libos_current_thread());
@@ -171,15 +171,19 @@ bool libos_threads_stop_others(void) {
     return true;
 }
 
+HOT_PATH struct libos_thread_hot *libos_thread_hot(void) {
+    return (struct libos_thread_hot *)pal_tcb()->libos_hot;
+}
+
 HOT_PATH bool libos_context_replaced(void) {
-    struct libos_thread *t = libos_current_thread();
-    bool r = t->context_replaced;
-    t->context_replaced = false;
+    struct libos_thread_hot *hot = libos_thread_hot();
+    bool r = hot->flags & THREAD_HOT_CONTEXT_REPLACED;
+    hot->flags &= ~(uint64_t)THREAD_HOT_CONTEXT_REPLACED;
     return r;
 }
 
 void libos_mark_context_replaced(void) {
-    libos_current_thread()->context_replaced = true;
+    libos_thread_hot()->flags |= THREAD_HOT_CONTEXT_REPLACED;
 }
 
 void libos_set_clear_child_tid(int *addr) {

@@ -25,7 +25,6 @@ struct libos_thread {
     volatile uint32_t event;              /* futex waits sleep on this word (pal_event_wait) */
     volatile uint32_t start_gate;         /* a new thread waits here until its parent is done */
     volatile uint32_t signal_wait;        /* stays 0: sigsuspend sleeps on it until kicked */
-    bool context_replaced;                /* the syscall rewrote the whole app context */
     bool keep_caps;                       /* PR_SET_KEEPCAPS */
     int pdeathsig;                        /* PR_SET_PDEATHSIG */
     struct pal_fault fault;               /* the last hardware fault, for signal frames */
@@ -34,6 +33,25 @@ struct libos_thread {
     uint64_t start_fs_base;
     struct libos_thread *next; /* in the thread list */
 };
+
+/* The part of a thread's state that every syscall reads, in its control block
+ * (pal_tcb.libos_hot), so the fast path touches no page of its own (common/hot.h). */
+struct libos_thread_hot {
+    uint64_t flags; /* THREAD_HOT_* */
+    /* App ranges this thread last found accessible (libos/uaccess.c), valid while the VMA
+     * tree's generation is the one recorded. */
+    struct {
+        uint64_t generation, start, end;
+        int app_prot;
+    } access[2];
+    unsigned access_next; /* the entry to replace next */
+};
+#define THREAD_HOT_CONTEXT_REPLACED 1 /* the syscall rewrote the whole app context */
+
+_Static_assert(sizeof(struct libos_thread_hot) <= sizeof(((struct pal_tcb *)0)->libos_hot),
+               "pal_tcb.libos_hot holds struct libos_thread_hot");
+
+struct libos_thread_hot *libos_thread_hot(void);
 
 struct libos_thread *libos_current_thread(void);
 /* PR_SET_NAME, and a new program's name: at most 15 bytes kept, as Linux. */

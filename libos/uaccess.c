@@ -1,9 +1,16 @@
 /* App pointers checked against the VMA tree. The check holds the tree's lock, and so does
  * every munmap/mprotect, so a range cannot disappear while uaccess_strlen reads it. (A
  * check followed by a later copy is still racy against another thread's munmap; Linux
- * answers that race with EFAULT, a LibOS copy without fault recovery would crash.) */
+ * answers that race with EFAULT, a LibOS copy without fault recovery would crash.)
+ *
+ * uaccess_ok runs for every buffer of every read and write. Each thread keeps the last
+ * VMAs it found (struct libos_thread_hot), valid while the tree's generation stays the
+ * same, so the common check takes no lock and writes nothing shared: no cache line moves
+ * between the app's threads. A check from the cache is as racy against a concurrent
+ * munmap as one under the lock, which is released before the host call anyway. */
 #include "common/hot.h"
 #include "libos/uaccess.h"
+#include "libos/thread.h"
 #include "libos/vma.h"
 #include <asm-generic/errno.h>
 #include <stdint.h>
@@ -11,18 +18,42 @@
 /* The end of the user address space (x86-64, 4-level paging). */
 #define USER_SPACE_END 0x7ffffffff000ULL
 
+/* The cache missed: the tree under its lock, and the span found (when the range lies in
+ * one VMA) replaces the older cache entry. */
+static bool uaccess_check_locked(struct vma_tree *t, uint64_t start, uint64_t end, int want) {
+    vma_lock(t);
+    uint64_t generation = t->generation;
+    bool ok = vma_range_accessible(t, VMA_PAGE_DOWN(start), VMA_PAGE_UP(end), want);
+    struct vma_span span;
+    if (ok && vma_span_at(t, start, &span) && end <= span.end) {
+        struct libos_thread_hot *hot = libos_thread_hot();
+        unsigned i = hot->access_next;
+        hot->access_next = !i;
+        hot->access[i].generation = generation;
+        hot->access[i].start = span.start;
+        hot->access[i].end = span.end;
+        hot->access[i].app_prot = span.app_prot;
+    }
+    vma_unlock(t);
+    return ok;
+}
+
 HOT_PATH bool uaccess_ok(const void *addr, size_t len, bool write) {
     uint64_t start = (uint64_t)(uintptr_t)addr;
     if (len == 0) /* as access_ok: any user address, even NULL, with nothing to touch */
         return start <= USER_SPACE_END;
     if (start >= USER_SPACE_END || len > USER_SPACE_END - start)
         return false;
+    int want = write ? VMA_PROT_WRITE : VMA_PROT_READ;
+    uint64_t end = start + len;
     struct vma_tree *t = libos_vma_tree();
-    vma_lock(t);
-    bool ok = vma_range_accessible(t, VMA_PAGE_DOWN(start), VMA_PAGE_UP(start + len),
-                                   write ? VMA_PROT_WRITE : VMA_PROT_READ);
-    vma_unlock(t);
-    return ok;
+    struct libos_thread_hot *hot = libos_thread_hot();
+    uint64_t generation = __atomic_load_n(&t->generation, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < 2; i++)
+        if (hot->access[i].generation == generation && start >= hot->access[i].start &&
+            end <= hot->access[i].end && (hot->access[i].app_prot & want))
+            return true;
+    return uaccess_check_locked(t, start, end, want);
 }
 
 long uaccess_strlen(const char *s, size_t max) {

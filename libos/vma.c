@@ -155,13 +155,13 @@ void vma_tree_init(struct vma_tree *t, const struct vma_node_source *source) {
     t->source = *source;
 }
 
-HOT_PATH void vma_lock(struct vma_tree *t) {
+void vma_lock(struct vma_tree *t) {
     spin_lock(&t->lock);
     if (t->free_count < POOL_LOW_WATER)
         pool_reserve(t, POOL_LOW_WATER); /* a failure shows up in the change that needs it */
 }
 
-HOT_PATH void vma_unlock(struct vma_tree *t) {
+void vma_unlock(struct vma_tree *t) {
     struct vma_file *dead = t->dead_files;
     t->dead_files = NULL;
     spin_unlock(&t->lock);
@@ -176,15 +176,19 @@ void vma_unlock_deferring_frees(struct vma_tree *t) {
     spin_unlock(&t->lock);
 }
 
+static void tree_changed(struct vma_tree *t) {
+    __atomic_store_n(&t->generation, t->generation + 1, __ATOMIC_RELEASE);
+}
+
 static void unlink_vma(struct vma_tree *t, struct vma *v) {
-    t->hint_valid = false;
+    tree_changed(t);
     avl_remove(&t->avl, &v->node);
     t->count--;
     node_release(t, v);
 }
 
 void vma_tree_destroy(struct vma_tree *t) {
-    t->hint_valid = false;
+    tree_changed(t);
     spin_lock(&t->lock);
     while (!avl_empty(&t->avl))
         unlink_vma(t, vma_of(t->avl.root));
@@ -248,28 +252,27 @@ static bool attrs_allow(int vprot, int owner, int flags, int prot) {
     return owner == VMA_OWNER_APP || ((flags & VMA_APP_READABLE) && !(prot & VMA_PROT_WRITE));
 }
 
-HOT_PATH bool vma_range_accessible(const struct vma_tree *t, uint64_t start, uint64_t end,
-                                   int prot) {
-    if (t->hint_valid && start >= t->hint_start && end <= t->hint_end)
-        return attrs_allow(t->hint_prot, t->hint_owner, t->hint_flags, prot);
+bool vma_range_accessible(const struct vma_tree *t, uint64_t start, uint64_t end, int prot) {
     uint64_t pos = start;
-    struct vma *first = NULL;
     for (struct vma *v = vma_first_from(t, start); pos < end; v = vma_next(v)) {
         if (!v || v->start > pos || !attrs_allow(v->prot, v->owner, v->flags, prot))
             return false;
-        first = first ? first : v;
         pos = v->end;
     }
-    if (first && end <= first->end) {
-        /* Called with the lock held: the hint is the tree's own cache. */
-        struct vma_tree *w = (struct vma_tree *)t;
-        w->hint_start = first->start;
-        w->hint_end = first->end;
-        w->hint_prot = (uint8_t)first->prot;
-        w->hint_owner = (uint8_t)first->owner;
-        w->hint_flags = first->flags;
-        w->hint_valid = true;
-    }
+    return true;
+}
+
+bool vma_span_at(const struct vma_tree *t, uint64_t addr, struct vma_span *out) {
+    struct vma *v = vma_find(t, addr);
+    if (!v)
+        return false;
+    out->start = v->start;
+    out->end = v->end;
+    out->app_prot = 0;
+    if (attrs_allow(v->prot, v->owner, v->flags, VMA_PROT_READ))
+        out->app_prot |= VMA_PROT_READ;
+    if (attrs_allow(v->prot, v->owner, v->flags, VMA_PROT_WRITE))
+        out->app_prot |= VMA_PROT_WRITE;
     return true;
 }
 
@@ -419,13 +422,13 @@ static long insert_locked(struct vma_tree *t, uint64_t start, uint64_t end,
 }
 
 long vma_insert(struct vma_tree *t, uint64_t start, uint64_t end, const struct vma_attrs *attrs) {
-    t->hint_valid = false;
+    tree_changed(t);
     return insert_locked(t, start, end, attrs);
 }
 
 long vma_fill_holes(struct vma_tree *t, uint64_t start, uint64_t end,
                     const struct vma_attrs *attrs) {
-    t->hint_valid = false;
+    tree_changed(t);
     uint64_t pos = start;
     while (pos < end) {
         struct vma *v = vma_first_from(t, pos);
@@ -443,7 +446,7 @@ long vma_fill_holes(struct vma_tree *t, uint64_t start, uint64_t end,
 }
 
 long vma_remove(struct vma_tree *t, uint64_t start, uint64_t end, vma_range_fn changed, void *arg) {
-    t->hint_valid = false;
+    tree_changed(t);
     long r = pool_reserve(t, 2);
     if (r < 0)
         return r;
@@ -477,7 +480,7 @@ long vma_protect_preview(const struct vma_tree *t, uint64_t start, uint64_t end,
 
 long vma_protect(struct vma_tree *t, uint64_t start, uint64_t end, int prot, enum vma_owner owner,
                  vma_range_fn changed, void *arg) {
-    t->hint_valid = false;
+    tree_changed(t);
     long r = check_protect(t, start, end, prot, owner);
     if (r < 0)
         return r;
@@ -519,7 +522,7 @@ void vma_update_flags_preview(const struct vma_tree *t, uint64_t start, uint64_t
 
 long vma_update_flags(struct vma_tree *t, uint64_t start, uint64_t end, int set, int clear,
                       enum vma_owner owner, vma_range_fn changed, void *arg) {
-    t->hint_valid = false;
+    tree_changed(t);
     long r = pool_reserve(t, 2);
     if (r < 0)
         return r;

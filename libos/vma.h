@@ -106,12 +106,16 @@ struct vma_tree {
     void *chunks; /* pool chunks, linked through their first word */
     size_t count;
     struct vma_file *dead_files; /* released under the lock, freed by vma_unlock */
-    /* The last mapping a range check found whole (start, end, attributes), so that the
-     * check on every app buffer need not walk the tree; any change clears it. */
-    bool hint_valid;
-    uint8_t hint_prot, hint_owner;
-    int hint_flags;
-    uint64_t hint_start, hint_end;
+    /* Bumped by every change of the tree. Read without the lock by callers that keep a
+     * span they found (libos/uaccess.c): while it is the same, the span still holds. */
+    uint64_t generation;
+};
+
+/* One VMA's range and what the app may do there (VMA_PROT_READ/WRITE, see
+ * vma_range_accessible). */
+struct vma_span {
+    uint64_t start, end;
+    int app_prot;
 };
 
 /* Reports a sub-range that an operation changed; old_prot is its protection before. */
@@ -188,6 +192,8 @@ bool vma_range_owned_by(const struct vma_tree *t, uint64_t start, uint64_t end,
 /* Every page of [start, end) is mapped for the app with at least prot: app memory, or
  * VMA_APP_READABLE runtime memory when prot asks no write access. */
 bool vma_range_accessible(const struct vma_tree *t, uint64_t start, uint64_t end, int prot);
+/* The VMA holding addr as a span; false if none does. */
+bool vma_span_at(const struct vma_tree *t, uint64_t addr, struct vma_span *out);
 /* The highest address a, aligned to align (a power of two >= the page size), with
  * [a, a + len) free and inside [low, high); -ENOMEM when there is none. */
 long vma_find_gap(const struct vma_tree *t, uint64_t len, uint64_t align, uint64_t low,

@@ -51,6 +51,9 @@ struct pal_tcb {
     /* %gs:208: where a patched syscall site's trampoline jumps (the LibOS's entry). */
     void *patched_syscall_entry;
     void *libos_thread; /* the LibOS's per-thread state */
+    /* The LibOS's per-thread state that every syscall reads: here rather than in its own
+     * memory so the fast path stays on this page (common/hot.h). The PAL never reads it. */
+    uint64_t libos_hot[12];
     int host_tid;
     void *host_altstack; /* host signal stack base and size */
     size_t host_altstack_size;

@@ -131,7 +131,8 @@ static long host_ioctl(struct libos_file *f, unsigned long req, void *arg) {
     return r;
 }
 
-const struct file_ops host_file_ops = {
+/* Read on every passthrough read and write: on the hot page (common/hot.h). */
+const struct file_ops host_file_ops HOT_DATA = {
     .read = host_read,
     .write = host_write,
     .pread = host_pread,

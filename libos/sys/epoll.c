@@ -367,12 +367,12 @@ static int64_t ms_to_ns(int timeout_ms) {
     return timeout_ms < 0 ? -1 : (int64_t)timeout_ms * NSEC_PER_MSEC;
 }
 
-SYSCALL_HOT(epoll_wait, SUPPORT_FULL) {
+SYSCALL_WARM(epoll_wait, SUPPORT_FULL) {
     return do_epoll_wait(ARG_INT(0), ARG_PTR(struct epoll_event *, 1), ARG_INT(2),
                          ms_to_ns(ARG_INT(3)));
 }
 
-SYSCALL_HOT(epoll_pwait, SUPPORT_PARTIAL) {
+SYSCALL_WARM(epoll_pwait, SUPPORT_PARTIAL) {
     long r = check_sigmask(ARG_PTR(const void *, 4), ARG_ULONG(5));
     if (r < 0)
         return r;

@@ -42,7 +42,7 @@ static long deadline(const struct __kernel_timespec *user, bool absolute, bool r
     return 0;
 }
 
-SYSCALL_HOT(futex, SUPPORT_PARTIAL) {
+SYSCALL_WARM(futex, SUPPORT_PARTIAL) {
     uint32_t *uaddr = ARG_PTR(uint32_t *, 0);
     int op = ARG_INT(1);
     uint32_t val = ARG_UINT(2);

@@ -14,6 +14,7 @@
 #include "libos/memory.h"
 #include "libos/libos.h"
 #include "libos/syscall.h"
+#include "common/hot.h"
 #include "libos/fd.h"
 #include "libos/patch.h"
 #include "libos/profile.h"
@@ -54,7 +55,7 @@ _Static_assert(PAL_PROT_READ == PROT_READ && PAL_PROT_WRITE == PROT_WRITE &&
 
 static const char RUNTIME_NAME[] = "[enclos]";
 
-static struct vma_tree g_vmas;
+static struct vma_tree g_vmas HOT_DATA;
 static struct libos_memory_stats g_stats;
 /* Where app mappings may go: the whole user space, or what the PAL reserved for the app
  * (an enclave's range). Set once at start. */

@@ -17,11 +17,11 @@ SYSCALL(exit, SUPPORT_FULL) {
     libos_thread_exit(ARG_INT(0) & 0xff);
 }
 
-SYSCALL_HOT(getpid, SUPPORT_FULL) {
+SYSCALL_WARM(getpid, SUPPORT_FULL) {
     return libos_pid();
 }
 
-SYSCALL_HOT(gettid, SUPPORT_FULL) {
+SYSCALL_WARM(gettid, SUPPORT_FULL) {
     return libos_current_tid();
 }
 

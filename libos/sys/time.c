@@ -15,7 +15,7 @@ static bool clock_valid(int clock) {
     return clock >= 0 ? clock <= 11 && clock != 10 /* CLOCK_SGI_CYCLE */ : true;
 }
 
-SYSCALL_HOT(clock_gettime, SUPPORT_FULL) {
+SYSCALL_WARM(clock_gettime, SUPPORT_FULL) {
     int clock = ARG_INT(0);
     struct __kernel_timespec *ts = ARG_PTR(struct __kernel_timespec *, 1);
     if (!clock_valid(clock))

@@ -3,6 +3,7 @@
  * handler saves the app registers in the thread control block, points the interrupted
  * context at the entry stub on the LibOS stack, and returns. */
 #include "pal/direct/internal.h"
+#include "common/hot.h"
 #include "common/log.h"
 #include "common/string.h"
 #include <linux/prctl.h>
@@ -19,8 +20,8 @@ struct pal_stats g_pal_stats;
 /* What the gate reads on every host call, kept together (one cache line, one page: on some
  * hosts every syscall flushes the TLB, and each page touched after it costs). */
 uint64_t g_pal_host_calls __attribute__((aligned(64)));
-char g_pal_gate_unchecked;   /* --debug-unsafe-gate */
-char g_pal_count_host_calls; /* --stats: count host calls process-wide */
+char g_pal_gate_unchecked HOT_DATA;   /* --debug-unsafe-gate */
+char g_pal_count_host_calls HOT_DATA; /* --stats: count host calls process-wide */
 
 void pal_count_host_calls(bool on) {
     g_pal_count_host_calls = on;

@@ -243,11 +243,11 @@ long pal_mknod(const char *path, int mode, unsigned long dev) {
 /* ---- Handles ------------------------------------------------------------------------- */
 
 HOT_PATH long pal_read(int h, void *buf, size_t n) {
-    return host_blocking_syscall(__NR_read, h, (long)buf, (long)n, 0, 0, 0);
+    return host_blocking_syscall3(__NR_read, h, (long)buf, (long)n);
 }
 
 HOT_PATH long pal_write(int h, const void *buf, size_t n) {
-    return host_blocking_syscall(__NR_write, h, (long)buf, (long)n, 0, 0, 0);
+    return host_blocking_syscall3(__NR_write, h, (long)buf, (long)n);
 }
 
 long pal_pread(int h, void *buf, size_t n, uint64_t off) {
@@ -259,11 +259,11 @@ long pal_pwrite(int h, const void *buf, size_t n, uint64_t off) {
 }
 
 long pal_readv(int h, const struct iovec *iov, int cnt) {
-    return host_blocking_syscall(__NR_readv, h, (long)iov, cnt, 0, 0, 0);
+    return host_blocking_syscall3(__NR_readv, h, (long)iov, cnt);
 }
 
 long pal_writev(int h, const struct iovec *iov, int cnt) {
-    return host_blocking_syscall(__NR_writev, h, (long)iov, cnt, 0, 0, 0);
+    return host_blocking_syscall3(__NR_writev, h, (long)iov, cnt);
 }
 
 long pal_seek(int h, int64_t off, int whence) {

@@ -2,7 +2,9 @@
  * kernel catch (Syscall User Dispatch or seccomp) allows syscalls from [pal_gate_start,
  * pal_gate_end) and traps every other one, so nothing but these stubs reaches the host. */
 
-    .text
+    /* With the rest of the syscall fast path (common/hot.h): every passthrough call runs
+     * through here. */
+    .section .text.hot, "ax", @progbits
     .globl pal_gate_start, pal_gate_end
     .hidden pal_gate_start, pal_gate_end
 
@@ -93,17 +95,26 @@ pal_gate_thread_exit:
  * host signal that lands between that check and the syscall instruction would find the
  * flag already tested: the runtime's host signal handler moves such a thread to the -EINTR
  * exit (pal_gate_blocking_window). A signal during the call interrupts it (no SA_RESTART);
- * one after it finds rip past the call, and its result stands. */
-    .globl host_blocking_syscall, pal_gate_blocking_check, pal_gate_blocking_syscall
-    .globl pal_gate_blocking_eintr
-    .hidden host_blocking_syscall, pal_gate_blocking_check, pal_gate_blocking_syscall
-    .hidden pal_gate_blocking_eintr
+ * one after it finds rip past the call, and its result stands.
+ *
+ * long host_blocking_syscall3(long nr, long a1, long a2, long a3): the same for calls of
+ * three arguments, which all come in registers, so a C caller's `return` of it is a jump
+ * and leaves no frame of its own across the host call (each return into such a frame
+ * mispredicts after the kernel's return: docs/benchmarks.md). */
+    .globl host_blocking_syscall, host_blocking_syscall3, pal_gate_blocking_check
+    .globl pal_gate_blocking_syscall, pal_gate_blocking_eintr
+    .hidden host_blocking_syscall, host_blocking_syscall3, pal_gate_blocking_check
+    .hidden pal_gate_blocking_syscall, pal_gate_blocking_eintr
+    .type host_blocking_syscall3, @function
+host_blocking_syscall3:
+    mov %rdi, %rax
+    mov %rsi, %rdi
+    mov %rdx, %rsi
+    mov %rcx, %rdx
+    jmp 2f
+    .size host_blocking_syscall3, . - host_blocking_syscall3
     .type host_blocking_syscall, @function
 host_blocking_syscall:
-    cmpb $0, g_pal_count_host_calls(%rip)
-    je 1f
-    lock incq g_pal_host_calls(%rip)
-1:  incq %gs:192
     mov %rdi, %rax
     mov %rsi, %rdi
     mov %rdx, %rsi
@@ -111,6 +122,10 @@ host_blocking_syscall:
     mov %r8, %r10
     mov %r9, %r8
     mov 8(%rsp), %r9
+2:  cmpb $0, g_pal_count_host_calls(%rip)
+    je 1f
+    lock incq g_pal_host_calls(%rip)
+1:  incq %gs:192
     cmpb $0, g_pal_gate_unchecked(%rip)    /* debug switch: the unsafe gate */
     jne pal_gate_blocking_syscall
 pal_gate_blocking_check:

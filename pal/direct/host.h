@@ -10,6 +10,7 @@ long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 /* A host syscall that may wait (accept, reads of pipes and sockets, waits): the one place
  * that makes such calls interruptible by app signals. */
 long host_blocking_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+long host_blocking_syscall3(long nr, long a1, long a2, long a3);
 
 #define host_syscall0(nr) host_syscall6((nr), 0, 0, 0, 0, 0, 0)
 #define host_syscall1(nr, a) host_syscall6((nr), (long)(a), 0, 0, 0, 0, 0)

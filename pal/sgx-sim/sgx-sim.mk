@@ -25,7 +25,7 @@ $(BUILD)/sgx-sim-objects.list: FORCE
 		echo '$(SGX_SIM_OBJS) $(SHARED_RT_OBJS)' > $@
 
 $(BUILD)/enclos-sgx-sim: $(SHARED_RT_OBJS) $(SGX_SIM_OBJS) $(BUILD)/rt-sgx/pal-direct-host.o \
-		$(BUILD)/sgx-sim-objects.list
+		$(BUILD)/sgx-sim-objects.list common/hot.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(RT_CFLAGS) $(RT_LDFLAGS) -o $@ $(SHARED_RT_OBJS) $(SGX_SIM_OBJS) \
 		$(BUILD)/rt-sgx/pal-direct-host.o -lgcc

@@ -7,6 +7,7 @@
 #include "libos/vma.h"
 #include "libos/proc_maps.h"
 #include "libos/uaccess.h"
+#include "libos/thread.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,12 @@ static struct vma_tree g_tree;
 
 struct vma_tree *libos_vma_tree(void) {
     return &g_tree;
+}
+
+/* uaccess keeps the VMAs it found per thread; this test is one thread. */
+struct libos_thread_hot *libos_thread_hot(void) {
+    static struct libos_thread_hot hot;
+    return &hot;
 }
 
 static void tree_init(struct vma_tree *t) {
@@ -567,6 +574,22 @@ static void test_uaccess(void) {
     CHECK(!uaccess_ok((void *)-1L, 0, false), "kernel address with length 0");
     CHECK(!uaccess_ok(mem, SIZE_MAX, false), "length that wraps");
     CHECK(!uaccess_ok((void *)0x7ffffffff000ULL, 1, false), "above the user space");
+
+    /* Each thread remembers the VMAs it found; every change of the tree must forget them. */
+    CHECK(uaccess_ok(mem, 16, true) && uaccess_ok(mem + PAGE, 16, false), "both VMAs known");
+    vma_lock(t);
+    CHECK(vma_protect(t, m, m + PAGE, RO, VMA_OWNER_APP, NULL, NULL) == 0, "mprotect");
+    vma_unlock(t);
+    CHECK(!uaccess_ok(mem, 16, true), "not writable after mprotect, though it was cached");
+    CHECK(uaccess_ok(mem, 16, false), "still readable");
+    vma_lock(t);
+    CHECK(vma_remove(t, m + PAGE, m + 2 * PAGE, NULL, NULL) == 0, "munmap");
+    vma_unlock(t);
+    CHECK(!uaccess_ok(mem + PAGE, 16, false), "not readable after munmap, though it was cached");
+    vma_lock(t);
+    vma_insert(t, m + PAGE, m + 2 * PAGE, &ro);
+    CHECK(vma_protect(t, m, m + PAGE, RW, VMA_OWNER_APP, NULL, NULL) == 0, "mprotect back");
+    vma_unlock(t);
 
     memset(mem, 'a', 3 * PAGE);
     mem[2 * PAGE] = 0;
