@@ -1,7 +1,9 @@
 /* The syscall fast path kept on as few pages as possible. On hosts where every syscall
  * flushes the TLB (no PCID, page-table isolation: this VM), each distinct page touched
- * between two host calls costs a page walk, about 8-14 ns here, and a passthrough syscall
- * touched some sixteen pages the native one does not (docs/benchmarks.md).
+ * between two host calls costs a page walk, about 8-14 ns here (far more when the page
+ * tables are out of the cache), and a passthrough syscall used to touch some sixteen pages
+ * the native one does not; now about six (docs/benchmarks.md). The test
+ * patching/fast-path-layout keeps it so.
  *
  * HOT_PATH: the passthrough read/write path, which GCC places in .text.hot and
  * common/hot.ld gathers first in a page-aligned output section: it fits one page.

@@ -84,5 +84,53 @@ def make_tests(suite, runner):
         return runner.Result("pass", "%d sites (objdump: %d), %d patched, %d left"
                              % (found, expected, patched, left_count))
 
+    def check_layout():
+        # Once, in the plain run: the layout is the binaries', not the run's.
+        if any(a.startswith("--pal") or a == "--syscall-patching=off" for a in suite.launcher):
+            return runner.Result("skip", "checked in the direct, patched run")
+        # The direct PAL's runtime: under sgx-sim every PAL call also goes through its
+        # OCALL wrapper, which models an enclave exit and is not on the hot page.
+        problem = fast_path_layout_problem(os.path.join(build, "enclos"))
+        if problem:
+            return runner.Result("fail", problem)
+        return runner.Result("pass", "fast path on one code page and one data page")
+
     return [("patching/" + name, lambda n=name, p=path, a=args: check(n, p, a))
-            for name, path, args in cases]
+            for name, path, args in cases] + [("patching/fast-path-layout", check_layout)]
+
+
+# What a passthrough read or write runs and reads (docs/syscall-patching.md, "The fast
+# path"): common/hot.ld must keep each group on one 4 KiB page. A HOT_PATH function or
+# HOT_DATA array grown too big shows here instead of as a slower benchmark.
+FAST_PATH_CODE = ["libos_patched_syscall_entry", "libos_return_to_app", "libos_handle_syscall",
+                  "libos_handle_patched_syscall", "libos_before_return_to_app", "sys_write",
+                  "sys_read", "do_write", "do_read", "fd_get", "file_put", "uaccess_ok",
+                  "vfs_user_prefix", "host_write", "host_read", "pal_write", "pal_read",
+                  "host_blocking_syscall3", "libos_thread_hot", "libos_context_replaced"]
+FAST_PATH_DATA = ["g_handler_offsets", "g_slots", "g_initial_slots", "g_fd_lock", "g_vmas",
+                  "g_libos_config", "g_log_level", "g_stop_requester", "host_file_ops",
+                  "g_pal_count_host_calls", "g_pal_gate_unchecked"]
+
+
+def fast_path_layout_problem(binary):
+    if not os.path.exists(binary):
+        return "missing (make)"
+    out = subprocess.run(["nm", "-S", binary], capture_output=True, text=True).stdout
+    extent = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            extent[parts[3]] = (int(parts[0], 16), int(parts[1], 16))
+    for group, names in (("code", FAST_PATH_CODE), ("data", FAST_PATH_DATA)):
+        missing = [n for n in names if n not in extent]
+        if missing:
+            return "%s symbols not found: %s" % (group, ", ".join(missing))
+        pages = {}
+        for n in names:
+            start, size = extent[n]
+            for page in range(start >> 12, (start + max(size, 1) - 1 >> 12) + 1):
+                pages.setdefault(page, []).append(n)
+        if len(pages) > 1:
+            return "fast-path %s spans %d pages: %s" % (group, len(pages), "; ".join(
+                "%#x: %s" % (p << 12, ", ".join(v)) for p, v in sorted(pages.items())))
+    return None
