@@ -51,8 +51,10 @@ struct libos_file *file_new(enum file_kind kind, const struct file_ops *ops, int
     if (!f && !(f = rt_calloc(1, sizeof(*f))))
         return NULL;
     /* The count is 0 here, so a late fd_get that still sees this memory leaves it alone
-     * until the store below; after it, fd_get finds the slot changed and lets go. */
-    memset(f, 0, sizeof(*f));
+     * until the store below; after it, fd_get finds the slot changed and lets go. The
+     * count itself is only ever touched atomically. */
+    _Static_assert(__builtin_offsetof(struct libos_file, refcount) == 0, "refcount comes first");
+    memset((char *)f + sizeof(f->refcount), 0, sizeof(*f) - sizeof(f->refcount));
     f->kind = kind;
     f->ops = ops;
     f->handle = handle;
@@ -117,11 +119,15 @@ static unsigned host_soft_limit(void) {
     return rl.rlim_cur > FD_MAX ? FD_MAX : (unsigned)rl.rlim_cur;
 }
 
+/* The free list's lock too: a thread releasing a description when another forks must not
+ * leave it held in the child, where that thread does not exist. */
 void fd_fork_lock(void) {
     spin_lock(&g_fd_lock);
+    spin_lock(&g_free_lock);
 }
 
 void fd_fork_unlock(void) {
+    spin_unlock(&g_free_lock);
     spin_unlock(&g_fd_lock);
 }
 

@@ -30,9 +30,11 @@ void fs_init(void) {
 
 void fs_fork_lock(void) {
     spin_lock(&g_cwd_lock);
+    vfs_fork_lock();
 }
 
 void fs_fork_unlock(void) {
+    vfs_fork_unlock();
     spin_unlock(&g_cwd_lock);
 }
 

@@ -46,7 +46,7 @@ bool mount_table_is_identity(void);
 /* Sets up the state that needs the host (the umask). Call once at start, before the
  * loader adds mounts. The cwd starts as "/". */
 void fs_init(void);
-/* fork: the cwd is locked across the copy. */
+/* fork: the cwd and the path buffer caches are locked across the copy. */
 void fs_fork_lock(void);
 void fs_fork_unlock(void);
 /* Makes virtual_path (absolute, or relative to the current cwd) the cwd; checks that it

@@ -59,6 +59,19 @@ struct walk_scratch {
 
 static struct buffer_cache g_scratch_cache = {.lock = SPINLOCK_INIT};
 
+/* The caches' locks are leaves (nothing is taken while one is held), so fork may take them
+ * with the others: a thread taking or giving a buffer as another forks must not leave a
+ * lock held in the child, where that thread does not exist. */
+void vfs_fork_lock(void) {
+    spin_lock(&g_path_cache.lock);
+    spin_lock(&g_scratch_cache.lock);
+}
+
+void vfs_fork_unlock(void) {
+    spin_unlock(&g_scratch_cache.lock);
+    spin_unlock(&g_path_cache.lock);
+}
+
 struct vfs_path *vfs_path_new(void) {
     struct vfs_path *p = cache_take(&g_path_cache, sizeof(*p));
     if (p) {

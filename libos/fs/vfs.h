@@ -55,6 +55,9 @@ struct vfs_path {
 /* A path buffer (kept in a small cache: far too big for the LibOS stack), or NULL. */
 struct vfs_path *vfs_path_new(void);
 void vfs_path_free(struct vfs_path *p);
+/* fork: the path buffer caches are locked across the copy (fs_fork_lock). */
+void vfs_fork_lock(void);
+void vfs_fork_unlock(void);
 
 /* Resolves an app path: checks and copies it from app memory first (EFAULT,
  * ENAMETOOLONG), then as vfs_resolve_kernel. */

@@ -71,7 +71,9 @@ void pal_thread_block_free(struct pal_tcb *tcb);
 struct pal_tcb *pal_thread_block_host_alloc(long *err);
 void pal_thread_block_host_free(struct pal_tcb *tcb);
 /* Lays out a control block and its stacks in [base, base + total) (guard pages already
- * inaccessible): guard | LibOS stack | guard | host signal stack | control block. */
+ * inaccessible): guard | LibOS stack | guard | host signal stack | control block, the
+ * block on a page of its own (an enclave's %gs base is page-aligned). The direct PAL's
+ * host blocks put it on the LibOS stack's top page instead (pal_thread_block_host_alloc). */
 struct pal_tcb *pal_thread_block_init(char *base, size_t total);
 #define PAL_THREAD_LIBOS_STACK_SIZE (256 * 1024UL)
 #define PAL_THREAD_ALTSTACK_SIZE (64 * 1024UL)

@@ -18,10 +18,29 @@
 static unsigned g_live_threads = 1, g_peak_threads = 1;
 
 /* Maps a control block with its stacks for a thread that does not run yet. */
+/* Fills a control block laid out in the mapping [base, base + total). */
+static struct pal_tcb *block_fill(struct pal_tcb *tcb, char *base, size_t total, char *stack_base,
+                                  char *stack_top, char *altstack) {
+    memset(tcb, 0, sizeof(*tcb));
+    tcb->self = tcb;
+    tcb->mapping_base = base;
+    tcb->mapping_size = total;
+    tcb->libos_stack_base = stack_base;
+    tcb->libos_stack_top = stack_top;
+    tcb->libos_stack_size = (size_t)(stack_top - stack_base);
+    tcb->host_altstack = altstack;
+    tcb->host_altstack_size = ALTSTACK_SIZE;
+    tcb->in_runtime = 1;
+    return tcb;
+}
+
 struct pal_tcb *pal_thread_block_host_alloc(long *err) {
-    /* One mapping: guard | LibOS stack | guard | host signal stack | control block. */
-    size_t tcb_size = (sizeof(struct pal_tcb) + 4095) & ~4095UL;
-    size_t total = GUARD + LIBOS_STACK_SIZE + GUARD + ALTSTACK_SIZE + tcb_size;
+    /* One mapping: guard | host signal stack | guard | LibOS stack, whose last page also
+     * holds the control block, right above the stack's top: the frames of a syscall and
+     * the block it reads share a page, one page walk fewer per call on hosts where each
+     * syscall flushes the TLB (common/hot.h). An enclave cannot do this (its %gs base must
+     * be page-aligned): pal_thread_block_init keeps the block on a page of its own. */
+    size_t total = GUARD + ALTSTACK_SIZE + GUARD + LIBOS_STACK_SIZE;
     long m = host_syscall6(__NR_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m < 0 && m > -4096) {
@@ -30,8 +49,10 @@ struct pal_tcb *pal_thread_block_host_alloc(long *err) {
     }
     char *base = (char *)m;
     host_syscall3(__NR_mprotect, base, GUARD, PROT_NONE);
-    host_syscall3(__NR_mprotect, base + GUARD + LIBOS_STACK_SIZE, GUARD, PROT_NONE);
-    return pal_thread_block_init(base, total);
+    host_syscall3(__NR_mprotect, base + GUARD + ALTSTACK_SIZE, GUARD, PROT_NONE);
+    struct pal_tcb *tcb = (struct pal_tcb *)((uintptr_t)(base + total - sizeof(*tcb)) & ~63UL);
+    return block_fill(tcb, base, total, base + GUARD + ALTSTACK_SIZE + GUARD, (char *)tcb,
+                      base + GUARD);
 }
 
 void pal_thread_block_host_free(struct pal_tcb *tcb) {
@@ -49,17 +70,8 @@ __attribute__((weak)) void pal_thread_block_free(struct pal_tcb *tcb) {
 struct pal_tcb *pal_thread_block_init(char *base, size_t total) {
     size_t tcb_size = (sizeof(struct pal_tcb) + 4095) & ~4095UL;
     struct pal_tcb *tcb = (struct pal_tcb *)(base + total - tcb_size);
-    memset(tcb, 0, sizeof(*tcb));
-    tcb->self = tcb;
-    tcb->mapping_base = base;
-    tcb->mapping_size = total;
-    tcb->libos_stack_base = base + GUARD;
-    tcb->libos_stack_size = LIBOS_STACK_SIZE;
-    tcb->libos_stack_top = base + GUARD + LIBOS_STACK_SIZE;
-    tcb->host_altstack = base + GUARD + LIBOS_STACK_SIZE + GUARD;
-    tcb->host_altstack_size = ALTSTACK_SIZE;
-    tcb->in_runtime = 1;
-    return tcb;
+    return block_fill(tcb, base, total, base + GUARD, base + GUARD + LIBOS_STACK_SIZE,
+                      base + GUARD + LIBOS_STACK_SIZE + GUARD);
 }
 
 /* Points the host at tcb's signal stack for the calling thread. */
