@@ -64,6 +64,9 @@ void libos_signals_exec_reset(void);
 
 /* PR_GET_KEEPCAPS and PR_SET_KEEPCAPS (libos/sys/identity.c). */
 long libos_keepcaps_prctl(int option, unsigned long arg);
+/* fork: the credentials are locked across the copy. */
+void libos_creds_fork_lock(void);
+void libos_creds_fork_unlock(void);
 /* The real uid the LibOS keeps (what a signal's si_uid carries). */
 unsigned libos_real_uid(void);
 /* The /proc/PID/status line for key ("Uid", "Groups"... without the colon) from the ids the

@@ -47,6 +47,14 @@ struct window_table {
 static struct window_table *volatile g_windows;
 static spinlock_t g_lock = SPINLOCK_INIT;
 
+void libos_patch_fork_lock(void) {
+    spin_lock(&g_lock);
+}
+
+void libos_patch_fork_unlock(void) {
+    spin_unlock(&g_lock);
+}
+
 static bool dead(const struct live_window *w) {
     return __atomic_load_n(&w->length, __ATOMIC_RELAXED) == 0;
 }

@@ -22,6 +22,10 @@ uint64_t libos_patch_resume_rip(uint64_t rip);
 /* Code in [start, end) is going away (munmap, exec, MAP_FIXED over it): its windows are
  * forgotten, so that new code at the same addresses is not taken for them. */
 void libos_patch_forget(uint64_t start, uint64_t end);
+/* fork: the window table is locked across the copy (after the VMA tree: the VMA layer
+ * calls libos_patch_forget with the tree locked). */
+void libos_patch_fork_lock(void);
+void libos_patch_fork_unlock(void);
 /* Called by the patched entry stub (libos/entry.S). */
 void libos_handle_patched_syscall(void);
 uint64_t libos_patched_syscall_count(void);

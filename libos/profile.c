@@ -99,6 +99,14 @@ struct profiled_file {
 };
 
 static spinlock_t g_files_lock = SPINLOCK_INIT;
+
+void libos_profile_fork_lock(void) {
+    spin_lock(&g_files_lock);
+}
+
+void libos_profile_fork_unlock(void) {
+    spin_unlock(&g_files_lock);
+}
 /* Under g_files_lock. g_file_slots (FILE_SLOTS, by host path) and g_file_order (MAX_FILES,
  * in the order first seen) are one allocation, made at the first file. */
 static struct profiled_file **g_file_slots, **g_file_order;

@@ -20,6 +20,9 @@ void libos_profile_file_opened_slow(const char *app_path, const char *host_path,
                                     int handle);
 void libos_profile_file_mapped_slow(const char *app_path);
 void libos_profile_print(int exit_status, int signal);
+/* fork: the list of files seen is locked across the copy. */
+void libos_profile_fork_lock(void);
+void libos_profile_fork_unlock(void);
 
 /* After a change of the app's mappings, with the tree's lock held: measures the mapped
  * memory and keeps the peaks. Walks the whole tree (only when profiling). */

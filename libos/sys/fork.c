@@ -16,6 +16,9 @@
 #include "libos/fd.h"
 #include "libos/vma.h"
 #include "libos/fs/mount.h"
+#include "libos/patch.h"
+#include "libos/profile.h"
+#include "libos/sys/socket.h"
 #include "libos/uaccess.h"
 #include "common/alloc.h"
 #include "common/log.h"
@@ -45,7 +48,10 @@ void libos_vfork_release(void) {
     }
 }
 
-/* Takes every LibOS-wide lock, in the order the LibOS nests them. */
+/* Takes every LibOS-wide lock, in the order the LibOS nests them: a lock another thread
+ * holds at the copy would stay held in the child, where that thread does not exist. The
+ * last ones are taken with nothing else under them (the patch table's under the VMA
+ * tree's, as the VMA layer nests it). */
 static void lock_for_copy(void) {
     libos_signals_fork_lock();
     libos_threads_fork_lock();
@@ -53,11 +59,19 @@ static void lock_for_copy(void) {
     fd_fork_lock();
     alloc_fork_lock();
     vma_lock(libos_vma_tree());
+    libos_patch_fork_lock();
+    libos_creds_fork_lock();
+    socket_bindings_fork_lock();
+    libos_profile_fork_lock();
 }
 
 static void unlock_after_copy(bool child) {
     if (child)
         libos_futex_after_fork_child();
+    libos_profile_fork_unlock();
+    socket_bindings_fork_unlock();
+    libos_creds_fork_unlock();
+    libos_patch_fork_unlock();
     vma_unlock(libos_vma_tree());
     alloc_fork_unlock();
     fd_fork_unlock();

@@ -33,6 +33,14 @@ static struct creds g_creds;
 static bool g_creds_ready;
 static spinlock_t g_creds_lock = SPINLOCK_INIT;
 
+void libos_creds_fork_lock(void) {
+    spin_lock(&g_creds_lock);
+}
+
+void libos_creds_fork_unlock(void) {
+    spin_unlock(&g_creds_lock);
+}
+
 /* Called with the lock held. */
 static struct creds *creds(void) {
     if (!g_creds_ready) {

@@ -100,6 +100,9 @@ long socket_address_import(const void *uaddr, int ulen, struct socket_address *o
 /* After a successful bind to addr (as imported), remembers how the app spelled the path,
  * so that the names the host reports later read as the app wrote them. */
 void socket_address_bound(const struct socket_address *addr);
+/* fork: the table of bound Unix socket paths is locked across the copy. */
+void socket_bindings_fork_lock(void);
+void socket_bindings_fork_unlock(void);
 /* Turns an address the host reported into the app's form, in place. */
 void socket_address_export(struct socket_address *addr);
 /* Gives an address to the app as Linux's move_addr_to_user: copies as much as *ulen allows

@@ -28,6 +28,14 @@ static struct unix_binding g_bindings[BINDING_SLOTS];
 static unsigned g_binding_next;
 static spinlock_t g_bindings_lock = SPINLOCK_INIT;
 
+void socket_bindings_fork_lock(void) {
+    spin_lock(&g_bindings_lock);
+}
+
+void socket_bindings_fork_unlock(void) {
+    spin_unlock(&g_bindings_lock);
+}
+
 /* A Unix address that names a file: not unnamed, not abstract. (The host refuses an app
  * address longer than a sockaddr_un; it reports a 108-byte path with its NUL, one more.) */
 static bool is_unix_path(const struct socket_address *a) {
