@@ -1,27 +1,27 @@
 # Benchmarks: programs that print ratios against native from the same run.
 BENCH_BIN := $(BUILD)/bench
 
-$(BENCH_BIN)/syscall_cost: bench/syscall_cost.c
+$(BENCH_BIN)/syscall_cost: bench/syscall_cost.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
 
-$(BENCH_BIN)/catch_mechanisms: bench/catch_mechanisms.c
+$(BENCH_BIN)/catch_mechanisms: bench/catch_mechanisms.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(BENCH_BIN)/futex_cost: bench/futex_cost.c
+$(BENCH_BIN)/futex_cost: bench/futex_cost.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -pthread -Wall -Wextra -Werror -o $@ $<
 
-$(BENCH_BIN)/signal_cost: bench/signal_cost.c
+$(BENCH_BIN)/signal_cost: bench/signal_cost.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
 
-$(BENCH_BIN)/edmm_churn: bench/edmm_churn.c
+$(BENCH_BIN)/edmm_churn: bench/edmm_churn.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
 
-$(BENCH_BIN)/sgx_heap: bench/sgx_heap.c
+$(BENCH_BIN)/sgx_heap: bench/sgx_heap.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
 

@@ -20,6 +20,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
@@ -39,12 +41,6 @@ __asm__(".text\n.p2align 6\ngate_start:\n"
         " syscall\n ret\n");
 
 static volatile char selector;
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static void on_sigsys(int sig, siginfo_t *si, void *ucv) {
     (void)sig;

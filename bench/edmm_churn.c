@@ -19,36 +19,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define CHURN_BYTES (64 * 1024)
 #define GROW_STEPS 16 /* grow: 1..16 times CHURN_BYTES */
 #define DEFAULT_ITERATIONS 20000
 #define MAX_ITERATIONS 1000000000L
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-/* A positive decimal count no larger than MAX_ITERATIONS, or -1. */
-static long parse_count(const char *arg) {
-    long n = 0;
-    if (!*arg)
-        return -1;
-    for (const char *c = arg; *c; c++) {
-        if (*c < '0' || *c > '9')
-            return -1;
-        n = n * 10 + (*c - '0');
-        if (n > MAX_ITERATIONS)
-            return -1;
-    }
-    return n > 0 ? n : -1;
-}
-
 int main(int argc, char **argv) {
     long iterations = DEFAULT_ITERATIONS;
     int grow = 0;
-    if (argc > 3 || (argc > 1 && (iterations = parse_count(argv[1])) < 0)) {
+    if (argc > 3 || (argc > 1 && (iterations = parse_count(argv[1], MAX_ITERATIONS)) < 0)) {
         fprintf(stderr, "usage: edmm_churn [ITERATIONS (1..%ld) [churn|grow]]\n", MAX_ITERATIONS);
         return 2;
     }

@@ -10,14 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 static long futex(uint32_t *w, int op, uint32_t val) {
     return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
-}
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 static uint32_t token;

@@ -14,34 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define BLOCK_BYTES (1024 * 1024)
 #define DEFAULT_MIB 96
 #define MAX_MIB 65536L
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-/* A positive decimal count no larger than MAX_MIB, or -1. */
-static long parse_count(const char *arg) {
-    long n = 0;
-    if (!*arg)
-        return -1;
-    for (const char *c = arg; *c; c++) {
-        if (*c < '0' || *c > '9')
-            return -1;
-        n = n * 10 + (*c - '0');
-        if (n > MAX_MIB)
-            return -1;
-    }
-    return n > 0 ? n : -1;
-}
-
 int main(int argc, char **argv) {
     long mib = DEFAULT_MIB;
-    if (argc > 2 || (argc > 1 && (mib = parse_count(argv[1])) < 0)) {
+    if (argc > 2 || (argc > 1 && (mib = parse_count(argv[1], MAX_MIB)) < 0)) {
         fprintf(stderr, "usage: sgx_heap [MIB (1..%ld)]\n", MAX_MIB);
         return 2;
     }

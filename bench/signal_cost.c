@@ -8,17 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 static volatile long handled;
 
 static void handler(int sig) {
     (void)sig;
     handled++;
-}
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 int main(void) {

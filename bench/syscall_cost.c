@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 static inline long raw_syscall3(long nr, long a, long b, long c) {
     long ret;
     __asm__ volatile("syscall"
@@ -15,12 +17,6 @@ static inline long raw_syscall3(long nr, long a, long b, long c) {
                      : "0"(nr), "D"(a), "S"(b), "d"(c)
                      : "rcx", "r11", "memory");
     return ret;
-}
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 /* Best of several rounds: the least disturbed round is the closest to the real cost. */
