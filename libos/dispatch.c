@@ -14,7 +14,7 @@ extern const struct syscall_desc __stop_libos_syscalls[] __attribute__((visibili
 
 static const struct syscall_desc *g_table[SYSCALL_TABLE_SIZE];
 /* The handlers alone, on the hot page (common/hot.h), so a syscall reads no descriptor:
- * as 32-bit offsets from libos_syscall_dispatch (the runtime's code is far smaller than
+ * as 32-bit offsets from libos_handle_syscall (the runtime's code is far smaller than
  * 2 GiB), half the size of pointers, and the table shares one page with the other hot
  * globals. 0: no handler. */
 static int32_t g_handler_offsets[SYSCALL_TABLE_SIZE] HOT_DATA;
@@ -26,7 +26,7 @@ void libos_syscall_table_init(void) {
         if (d->nr >= 0 && d->nr < SYSCALL_TABLE_SIZE) {
             g_table[d->nr] = d;
             g_handler_offsets[d->nr] =
-                (int32_t)((intptr_t)d->handler - (intptr_t)libos_syscall_dispatch);
+                (int32_t)((intptr_t)d->handler - (intptr_t)libos_handle_syscall);
         }
 }
 
@@ -67,12 +67,12 @@ __attribute__((noinline, cold)) static long unsupported_syscall(long nr) {
  * host each such return mispredicts (the return stack buffer does not survive the host
  * call; about 7 ns each, docs/benchmarks.md). So the path keeps few frames: the entry's
  * call of libos_handle_syscall, the handler's, and the PAL's gate (PAL calls jump to it). */
-static inline __attribute__((always_inline)) long dispatch(long nr,
-                                                           const struct syscall_args *args) {
+static inline __attribute__((always_inline)) long
+libos_syscall_dispatch(long nr, const struct syscall_args *args) {
     bool in_table = nr >= 0 && nr < SYSCALL_TABLE_SIZE;
     int32_t offset = in_table ? g_handler_offsets[nr] : 0;
     syscall_handler handler =
-        offset ? (syscall_handler)((intptr_t)libos_syscall_dispatch + offset) : NULL;
+        offset ? (syscall_handler)((intptr_t)libos_handle_syscall + offset) : NULL;
     long result;
     /* Counted only for --stats: the counters are pages the hot path need not touch. */
     bool stats = g_libos_config.stats;
@@ -92,17 +92,13 @@ static inline __attribute__((always_inline)) long dispatch(long nr,
     return result;
 }
 
-long libos_syscall_dispatch(long nr, const struct syscall_args *args) {
-    return dispatch(nr, args);
-}
-
 /* Called by libos_syscall_entry with the app registers in the control block. */
 HOT_PATH void libos_handle_syscall(void) {
     struct pal_context *ctx = &pal_tcb()->app;
     struct syscall_args args = {{(long)ctx->rdi, (long)ctx->rsi, (long)ctx->rdx, (long)ctx->r10,
                                  (long)ctx->r8, (long)ctx->r9}};
     long nr = (long)ctx->syscall_nr;
-    long result = dispatch(nr, &args);
+    long result = libos_syscall_dispatch(nr, &args);
     /* Handlers that replace the whole context (rt_sigreturn, a new thread) say so. */
     if (!libos_context_replaced()) {
         ctx->rax = (uint64_t)result;

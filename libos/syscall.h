@@ -59,7 +59,5 @@ struct syscall_desc {
 
 const struct syscall_desc *syscall_lookup(long nr);
 const char *syscall_name(long nr);
-/* Runs one syscall for the current thread; the caller stores the result in rax. */
-long libos_syscall_dispatch(long nr, const struct syscall_args *args);
 
 #endif

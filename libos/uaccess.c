@@ -18,14 +18,16 @@
 /* The end of the user address space (x86-64, 4-level paging). */
 #define USER_SPACE_END 0x7ffffffff000ULL
 
-/* The cache missed: the tree under its lock, and the span found (when the range lies in
- * one VMA) replaces the older cache entry. */
+/* The cache missed: the tree under its lock. A range within one VMA is decided by its span,
+ * which then replaces the older cache entry; a range over several VMAs walks them. */
 static bool uaccess_check_locked(struct vma_tree *t, uint64_t start, uint64_t end, int want) {
     vma_lock(t);
     uint64_t generation = t->generation;
-    bool ok = vma_range_accessible(t, VMA_PAGE_DOWN(start), VMA_PAGE_UP(end), want);
     struct vma_span span;
-    if (ok && vma_span_at(t, start, &span) && end <= span.end) {
+    bool in_one = vma_span_at(t, start, &span) && end <= span.end;
+    bool ok = in_one ? (span.app_prot & want) != 0
+                     : vma_range_accessible(t, VMA_PAGE_DOWN(start), VMA_PAGE_UP(end), want);
+    if (ok && in_one) {
         struct libos_thread_hot *hot = libos_thread_hot();
         unsigned i = hot->access_next;
         hot->access_next = !i;
