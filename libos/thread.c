@@ -171,10 +171,6 @@ bool libos_threads_stop_others(void) {
     return true;
 }
 
-HOT_PATH struct libos_thread_hot *libos_thread_hot(void) {
-    return (struct libos_thread_hot *)pal_tcb()->libos_hot;
-}
-
 HOT_PATH bool libos_context_replaced(void) {
     struct libos_thread_hot *hot = libos_thread_hot();
     bool r = hot->flags & THREAD_HOT_CONTEXT_REPLACED;

@@ -51,7 +51,10 @@ struct libos_thread_hot {
 _Static_assert(sizeof(struct libos_thread_hot) <= sizeof(((struct pal_tcb *)0)->libos_hot),
                "pal_tcb.libos_hot holds struct libos_thread_hot");
 
-struct libos_thread_hot *libos_thread_hot(void);
+/* Inline: the buffer check of every read and write asks for it. */
+static inline struct libos_thread_hot *libos_thread_hot(void) {
+    return (struct libos_thread_hot *)pal_tcb()->libos_hot;
+}
 
 struct libos_thread *libos_current_thread(void);
 /* PR_SET_NAME, and a new program's name: at most 15 bytes kept, as Linux. */

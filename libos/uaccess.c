@@ -19,8 +19,10 @@
 #define USER_SPACE_END 0x7ffffffff000ULL
 
 /* The cache missed: the tree under its lock. A range within one VMA is decided by its span,
- * which then replaces the older cache entry; a range over several VMAs walks them. */
-static bool uaccess_check_locked(struct vma_tree *t, uint64_t start, uint64_t end, int want) {
+ * which then replaces the older cache entry; a range over several VMAs walks them. Not
+ * inlined: uaccess_ok's cache check then needs no stack frame. */
+__attribute__((noinline)) static bool uaccess_check_locked(struct vma_tree *t, uint64_t start,
+                                                           uint64_t end, int want) {
     vma_lock(t);
     uint64_t generation = t->generation;
     struct vma_span span;

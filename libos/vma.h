@@ -207,7 +207,11 @@ bool vma_verify(const struct vma_tree *t);
 
 /* ---- The LibOS's tree and memory counters (libos/sys/mmap.c) ---- */
 
-struct vma_tree *libos_vma_tree(void);
+/* The app's tree (libos/sys/mmap.c); inline, since every buffer check asks for it. */
+extern struct vma_tree g_vmas;
+static inline struct vma_tree *libos_vma_tree(void) {
+    return &g_vmas;
+}
 
 struct libos_memory_stats {
     uint64_t pal_calls;         /* PAL memory calls made for app syscalls */

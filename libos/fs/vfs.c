@@ -426,9 +426,7 @@ long vfs_stat(struct vfs_path *p, bool follow, struct stat *st) {
     return -ENOENT;
 }
 
-HOT_PATH size_t vfs_user_prefix(const void *p, size_t n, bool write) {
-    if (n == 0 || uaccess_ok(p, n, write))
-        return n;
+size_t vfs_user_prefix_search(const void *p, size_t n, bool write) {
     uintptr_t start = (uintptr_t)p;
     size_t first_page = 4096 - (start & 4095);
     if (first_page > n)

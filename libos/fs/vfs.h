@@ -6,6 +6,7 @@
 
 #include "libos/fs/path.h"
 #include "libos/fd.h"
+#include "libos/uaccess.h"
 #include <stdint.h>
 
 struct stat;
@@ -147,7 +148,11 @@ long synth_fd_link_target(struct libos_file *f, char *out);
 long vfs_fstat(struct libos_file *f, struct stat *st);
 
 /* How many bytes from p on are accessible (up to n): Linux transfers up to the first bad
- * page and fails with EFAULT only when nothing could be transferred. */
-size_t vfs_user_prefix(const void *p, size_t n, bool write);
+ * page and fails with EFAULT only when nothing could be transferred. The whole buffer is
+ * checked inline (every read and write does it); the search for the end is not. */
+size_t vfs_user_prefix_search(const void *p, size_t n, bool write);
+static inline size_t vfs_user_prefix(const void *p, size_t n, bool write) {
+    return n == 0 || uaccess_ok(p, n, write) ? n : vfs_user_prefix_search(p, n, write);
+}
 
 #endif

@@ -55,7 +55,7 @@ _Static_assert(PAL_PROT_READ == PROT_READ && PAL_PROT_WRITE == PROT_WRITE &&
 
 static const char RUNTIME_NAME[] = "[enclos]";
 
-static struct vma_tree g_vmas HOT_DATA;
+struct vma_tree g_vmas HOT_DATA;
 static struct libos_memory_stats g_stats;
 /* Where app mappings may go: the whole user space, or what the PAL reserved for the app
  * (an enclave's range). Set once at start. */
@@ -64,10 +64,6 @@ static uint64_t g_mmap_base = USER_SPACE_END - (128ULL << 20);
 /* The program break; under the tree's lock. */
 static uint64_t g_brk_start, g_brk_current, g_brk_max_size;
 static uint64_t g_shared_anon_ino;
-
-struct vma_tree *libos_vma_tree(void) {
-    return &g_vmas;
-}
 
 static uint64_t default_mmap_base(void) {
     return pal_app_mmap_top(g_window_low, g_window_high);

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "tests/unit/check.h"
 
 #define PAGE VMA_PAGE_SIZE
@@ -40,17 +43,12 @@ static void test_unmap(void *arg, void *addr, size_t len) {
 
 static const struct vma_node_source test_source = {test_map, test_unmap, NULL, false};
 
-static struct vma_tree g_tree;
+/* The tree uaccess checks against (libos_vma_tree). */
+struct vma_tree g_vmas;
 
-struct vma_tree *libos_vma_tree(void) {
-    return &g_tree;
-}
-
-/* uaccess keeps the VMAs it found per thread; this test is one thread. */
-struct libos_thread_hot *libos_thread_hot(void) {
-    static struct libos_thread_hot hot;
-    return &hot;
-}
+/* uaccess keeps the VMAs it found in the thread's control block, found through %gs as in
+ * the runtime: this test is one thread, and %gs points at a block of its own. */
+static struct pal_tcb g_tcb = {.self = &g_tcb};
 
 static void tree_init(struct vma_tree *t) {
     vma_tree_init(t, &test_source);
@@ -519,7 +517,7 @@ static void test_proc_maps(void) {
              "/x");
     expect_line(&v, want);
 
-    struct vma_tree *t = &g_tree;
+    struct vma_tree *t = &g_vmas;
     tree_init(t);
     vma_lock(t);
     struct vma_attrs fh = attrs(RO, 0, head, 0, NULL);
@@ -549,7 +547,7 @@ static void test_proc_maps(void) {
 /* ---- App pointer checks over the tree -------------------------------------------------------- */
 
 static void test_uaccess(void) {
-    struct vma_tree *t = &g_tree;
+    struct vma_tree *t = &g_vmas;
     tree_init(t);
     /* Three real pages; the tree says the first two are the app's and the third is not
      * mapped, so reading it would be a bug the result exposes (it holds a NUL). */
@@ -878,6 +876,10 @@ static void test_random(void) {
 }
 
 int main(void) {
+    if (syscall(SYS_arch_prctl, ARCH_SET_GS, &g_tcb) != 0) {
+        perror("arch_prctl(ARCH_SET_GS)");
+        return 1;
+    }
     test_insert_split_merge();
     test_files();
     test_protect();
