@@ -34,8 +34,10 @@ static struct fd_slot *g_slots HOT_DATA = g_initial_slots;
 static unsigned g_slot_count HOT_DATA = INITIAL_SLOTS;
 static unsigned g_limit = 1024;
 static spinlock_t g_fd_lock HOT_DATA = SPINLOCK_INIT;
-/* Released descriptions (refcount 0), linked through next_free. */
-static struct libos_file *g_free_files;
+/* Released descriptions (refcount 0), linked through next_free; and every description
+ * ever made, linked through next_all (fork recounts them in the child). Both under
+ * g_free_lock. */
+static struct libos_file *g_free_files, *g_all_files;
 static spinlock_t g_free_lock = SPINLOCK_INIT;
 
 static void slot_set(unsigned fd, struct libos_file *f) {
@@ -48,13 +50,21 @@ struct libos_file *file_new(enum file_kind kind, const struct file_ops *ops, int
     if (f)
         g_free_files = f->next_free;
     spin_unlock(&g_free_lock);
-    if (!f && !(f = rt_calloc(1, sizeof(*f))))
-        return NULL;
+    if (!f) {
+        if (!(f = rt_calloc(1, sizeof(*f))))
+            return NULL;
+        spin_lock(&g_free_lock);
+        f->next_all = g_all_files;
+        g_all_files = f;
+        spin_unlock(&g_free_lock);
+    }
     /* The count is 0 here, so a late fd_get that still sees this memory leaves it alone
      * until the store below; after it, fd_get finds the slot changed and lets go. The
      * count itself is only ever touched atomically. */
     _Static_assert(__builtin_offsetof(struct libos_file, refcount) == 0, "refcount comes first");
+    struct libos_file *next_all = f->next_all;
     memset((char *)f + sizeof(f->refcount), 0, sizeof(*f) - sizeof(f->refcount));
+    f->next_all = next_all;
     f->kind = kind;
     f->ops = ops;
     f->handle = handle;
@@ -121,14 +131,71 @@ static unsigned host_soft_limit(void) {
 
 /* The free list's lock too: a thread releasing a description when another forks must not
  * leave it held in the child, where that thread does not exist. */
+static spinlock_t *object_lock_of(struct libos_file *f) {
+    return f->ops && f->ops->object_lock ? f->ops->object_lock(f) : NULL;
+}
+
+/* The object locks come after the table's (no one takes the table's under an object's)
+ * and before the free list's and the allocator's (an epoll set allocates under its lock).
+ * Each description once, however many fds it has. */
 void fd_fork_lock(void) {
     spin_lock(&g_fd_lock);
+    for (unsigned fd = 0; fd < g_slot_count; fd++) {
+        struct libos_file *f = g_slots[fd].file;
+        if (!f || f == &g_reserved || f->fork_locked)
+            continue;
+        spinlock_t *lock = object_lock_of(f);
+        if (lock) {
+            spin_lock(lock);
+            f->fork_locked = true;
+        }
+    }
     spin_lock(&g_free_lock);
 }
 
 void fd_fork_unlock(void) {
     spin_unlock(&g_free_lock);
+    for (unsigned fd = 0; fd < g_slot_count; fd++) {
+        struct libos_file *f = g_slots[fd].file;
+        if (f && f != &g_reserved && f->fork_locked) {
+            f->fork_locked = false;
+            spin_unlock(object_lock_of(f));
+        }
+    }
     spin_unlock(&g_fd_lock);
+}
+
+void fd_after_fork_child(void) {
+    struct libos_file *dropped = NULL;
+    spin_lock(&g_fd_lock);
+    spin_lock(&g_free_lock);
+    for (struct libos_file *f = g_all_files; f; f = f->next_all)
+        f->fork_refs = 0;
+    for (unsigned fd = 0; fd < g_slot_count; fd++) {
+        struct libos_file *f = g_slots[fd].file;
+        if (f == &g_reserved)
+            slot_set(fd, NULL); /* another thread's open, never finished in the child */
+        else if (f)
+            f->fork_refs++;
+    }
+    for (struct libos_file *f = g_all_files; f; f = f->next_all) {
+        if (f->refcount == 0 || f->refcount == f->fork_refs)
+            continue;
+        if (f->fork_refs) {
+            f->refcount = f->fork_refs;
+        } else {
+            f->refcount = 1; /* released below, outside the locks */
+            f->next_free = dropped;
+            dropped = f;
+        }
+    }
+    spin_unlock(&g_free_lock);
+    spin_unlock(&g_fd_lock);
+    while (dropped) {
+        struct libos_file *f = dropped;
+        dropped = f->next_free;
+        file_put(f);
+    }
 }
 
 unsigned fd_limit(void) {

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "common/spinlock.h"
 #include <stddef.h>
 
 struct libos_file;
@@ -26,6 +27,9 @@ struct file_ops {
      * every buffer in it has been checked. */
     long (*readv)(struct libos_file *f, const struct iovec *iov, int cnt);
     long (*writev)(struct libos_file *f, const struct iovec *iov, int cnt);
+    /* Optional: the lock of the object behind f (an epoll set's). fork holds it across the
+     * copy, so a child never starts with it taken by a thread it does not have. */
+    spinlock_t *(*object_lock)(struct libos_file *f);
 };
 
 enum file_kind { FILE_HOST, FILE_SYNTHETIC };
@@ -40,6 +44,9 @@ struct libos_file {
     bool is_dir;                  /* known to be a directory (else: not known yet) */
     void *priv;                   /* synthetic files: their content and position */
     struct libos_file *next_free; /* released descriptions wait for reuse (libos/fd.c) */
+    struct libos_file *next_all;  /* every description made, for fork (libos/fd.c) */
+    int fork_refs;                /* fork: how many of the child's fds hold it */
+    bool fork_locked;             /* fork: its object lock is held across the copy */
 };
 
 #define FD_MAX 65536
@@ -88,9 +95,13 @@ void fd_set_limit(unsigned limit);
 unsigned fd_limit_refresh(void);
 /* Closes every fd in [first, last]; with cloexec, marks them close-on-exec instead. */
 void fd_close_range(unsigned first, unsigned last, bool cloexec);
-/* fork: the table is locked across the copy. */
+/* fork: the table and the locks of the objects it holds are locked across the copy. */
 void fd_fork_lock(void);
 void fd_fork_unlock(void);
+/* fork, in the child once it runs alone: each description keeps the references of the
+ * child's fds only. References other threads held during the copy (a read in progress)
+ * belong to threads the child does not have; a description only they held is released. */
+void fd_after_fork_child(void);
 /* Closes the fds marked close-on-exec (execve). */
 void fd_close_on_exec(void);
 

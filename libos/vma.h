@@ -213,6 +213,9 @@ static inline struct vma_tree *libos_vma_tree(void) {
     return &g_vmas;
 }
 
+/* fork, in the child: MADV_DONTFORK ranges are unmapped, MADV_WIPEONFORK ones zeroed. */
+void libos_memory_after_fork_child(void);
+
 struct libos_memory_stats {
     uint64_t pal_calls;         /* PAL memory calls made for app syscalls */
     uint64_t pal_calls_avoided; /* app syscalls answered from the tree alone */

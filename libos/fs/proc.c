@@ -574,12 +574,18 @@ static long synth_getdents64(struct libos_file *f, void *buf, size_t n) {
     return r < 0 ? r : (long)out;
 }
 
+static spinlock_t *synth_object_lock(struct libos_file *f) {
+    struct synth_data *d = data_of(f);
+    return d ? &d->lock : NULL;
+}
+
 static const struct file_ops g_synth_file_ops = {
     .read = synth_read,
     .pread = synth_pread,
     .seek = synth_seek,
     .fstat = synth_fstat,
     .release = synth_release,
+    .object_lock = synth_object_lock,
 };
 
 static const struct file_ops g_synth_dir_ops = {
@@ -587,6 +593,7 @@ static const struct file_ops g_synth_dir_ops = {
     .fstat = synth_fstat,
     .getdents64 = synth_getdents64,
     .release = synth_release,
+    .object_lock = synth_object_lock,
 };
 
 /* The host's status of the thread with the credentials lines replaced by the LibOS's. */

@@ -66,7 +66,13 @@ static void epoll_release(struct libos_file *f) {
 }
 
 /* Other operations are the host's (read and write on an epoll fd fail there). */
-static const struct file_ops epoll_file_ops = {.release = epoll_release};
+static spinlock_t *epoll_object_lock(struct libos_file *f) {
+    struct epoll_state *s = f->priv;
+    return s ? &s->lock : NULL;
+}
+
+static const struct file_ops epoll_file_ops = {.release = epoll_release,
+                                               .object_lock = epoll_object_lock};
 
 /* The main instance reports a ready overflow instance with this data: an address in the
  * LibOS's state, which the app has no reason to use as its own data. */

@@ -132,6 +132,8 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
         if (notify[0] >= 0)
             pal_close(notify[0]);
         g_fork_lock = (spinlock_t)SPINLOCK_INIT;
+        fd_after_fork_child();
+        libos_memory_after_fork_child();
         struct libos_thread *self = libos_current_thread();
         self->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
         self->robust_list = NULL;

@@ -528,6 +528,23 @@ SYSCALL(mmap, SUPPORT_PARTIAL) {
 
 /* ---- munmap, mprotect ------------------------------------------------------------------------ */
 
+/* The direct PAL's host fork has done both already (then the calls below change nothing);
+ * an enclave's copy is whole, so the LibOS does them. */
+void libos_memory_after_fork_child(void) {
+    vma_lock(&g_vmas);
+    struct vma *v;
+    for (uint64_t pos = 0; (v = vma_first_from(&g_vmas, pos));) {
+        pos = v->end;
+        if (v->owner == VMA_OWNER_APP && (v->flags & VMA_DONTFORK))
+            unmap_locked(v->start, v->end);
+    }
+    for (v = vma_first(&g_vmas); v; v = vma_next(v))
+        if (v->owner == VMA_OWNER_APP && (v->flags & VMA_WIPEONFORK) &&
+            (v->flags & VMA_ANONYMOUS) && !(v->flags & VMA_SHARED))
+            pal_advise(v->start, v->end - v->start, MADV_DONTNEED);
+    vma_unlock(&g_vmas);
+}
+
 SYSCALL(munmap, SUPPORT_FULL) {
     uint64_t addr = ARG_ULONG(0), len = ARG_ULONG(1);
     if ((addr & (PAGE - 1)) || !len || len > USER_SPACE_END)

@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #ifndef SYS_execveat
@@ -267,26 +269,19 @@ static void *churn_files(void *arg) {
     return NULL;
 }
 
-static void check_fork_while_files_churn(void) {
-    /* Another thread opens and closes files while this one forks: whatever runtime lock
-     * that thread held at the fork must not stay taken in the child, which then opens and
-     * closes files itself. A lock left held hangs the child, and the test fails by its
-     * timeout; the window is narrow, so not every run finds it (one in five did, before
-     * fork took the path buffer caches' locks). */
+/* Forks 200 times while churn runs in another thread (until g_churn_stop); each child runs
+ * child_part and exits with its result. Returns how many children did not exit 0. */
+static int forks_during(void *(*churn)(void *), int (*child_part)(void)) {
+    g_churn_stop = 0;
     pthread_t t;
-    if (pthread_create(&t, NULL, churn_files, NULL) != 0)
+    if (pthread_create(&t, NULL, churn, NULL) != 0)
         tl_die("pthread_create");
     int bad = 0;
     for (int i = 0; i < 200; i++) {
         fflush(stdout);
         pid_t pid = fork();
-        if (pid == 0) {
-            int fds[2];
-            int fd = open("/dev/null", O_RDONLY);
-            if (fd < 0 || close(fd) != 0 || pipe(fds) != 0 || close(fds[0]) != 0)
-                _exit(1);
-            _exit(0);
-        }
+        if (pid == 0)
+            _exit(child_part());
         int status = 0;
         if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
             WEXITSTATUS(status) != 0)
@@ -294,8 +289,136 @@ static void check_fork_while_files_churn(void) {
     }
     g_churn_stop = 1;
     pthread_join(t, NULL);
-    EXPECT_VAL("200 forks while another thread opens and closes files: children that failed", bad,
-               0);
+    return bad;
+}
+
+static int open_and_close_files(void) {
+    int fds[2];
+    int fd = open("/dev/null", O_RDONLY);
+    return fd < 0 || close(fd) != 0 || pipe(fds) != 0 || close(fds[0]) != 0;
+}
+
+static void check_fork_while_files_churn(void) {
+    /* Another thread opens and closes files while this one forks: whatever runtime lock
+     * that thread held at the fork must not stay taken in the child, which then opens and
+     * closes files itself. A lock left held hangs the child, and the test fails by its
+     * timeout; the window is narrow, so not every run finds it (one in five did, before
+     * fork took the path buffer caches' locks). */
+    EXPECT_VAL("200 forks while another thread opens and closes files: children that failed",
+               forks_during(churn_files, open_and_close_files), 0);
+}
+
+static void *read_one(void *arg) {
+    char c;
+    return (void *)(long)read(*(int *)arg, &c, 1);
+}
+
+static void check_fork_drops_in_flight_references(void) {
+    /* A thread blocked in read(q[0]) uses q[0]'s description when this one forks. The
+     * child closes q[0]: with that the child holds no read end of the pipe, however the
+     * other thread's read (which the child does not have) ends. Once the parent's reader
+     * is done and the parent closes its read end too, a write finds no reader: EPIPE. A
+     * child still counting the other thread's reference would keep its read end open. */
+    int q[2], ready[2], done[2];
+    if (pipe(q) != 0 || pipe(ready) != 0 || pipe(done) != 0)
+        tl_die("pipe");
+    signal(SIGPIPE, SIG_IGN);
+    pthread_t t;
+    if (pthread_create(&t, NULL, read_one, &q[0]) != 0)
+        tl_die("pthread_create");
+    usleep(100 * 1000); /* let the reader block (if it has not, the check passes anyway) */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(q[0]);
+        close(q[1]);
+        if (write(ready[1], "r", 1) != 1 || read(done[0], &c, 1) != 1)
+            _exit(1);
+        _exit(0);
+    }
+    char c;
+    if (read(ready[0], &c, 1) != 1)
+        tl_die("read ready");
+    if (write(q[1], "x", 1) != 1)
+        tl_die("write");
+    void *got;
+    pthread_join(t, &got);
+    EXPECT_VAL("the blocked reader got its byte", (long)got, 1);
+    close(q[0]);
+    EXPECT_ERR("write with the child's read end closed too", LIBC(write(q[1], "y", 1)), EPIPE);
+    if (write(done[1], "d", 1) != 1)
+        tl_die("write done");
+    expect_status("child that closed an fd another thread was using", pid, "exit 0");
+    signal(SIGPIPE, SIG_DFL);
+    close(q[1]);
+    close(ready[0]);
+    close(ready[1]);
+    close(done[0]);
+    close(done[1]);
+}
+
+static int g_churn_epoll, g_churn_pipe[2];
+
+static void *churn_epoll(void *arg) {
+    (void)arg;
+    while (!g_churn_stop) {
+        struct epoll_event ev = {.events = EPOLLIN};
+        epoll_ctl(g_churn_epoll, EPOLL_CTL_ADD, g_churn_pipe[0], &ev);
+        epoll_ctl(g_churn_epoll, EPOLL_CTL_DEL, g_churn_pipe[0], NULL);
+    }
+    return NULL;
+}
+
+static int change_the_epoll_set(void) {
+    struct epoll_event ev = {.events = EPOLLOUT};
+    return epoll_ctl(g_churn_epoll, EPOLL_CTL_ADD, g_churn_pipe[1], &ev) != 0 ||
+           epoll_ctl(g_churn_epoll, EPOLL_CTL_DEL, g_churn_pipe[1], NULL) != 0;
+}
+
+static void check_fork_while_epoll_churns(void) {
+    /* As above, for a lock of one open object: another thread adds and removes an entry of
+     * an epoll set while this one forks, and the child changes the same set. */
+    g_churn_epoll = epoll_create1(0);
+    if (g_churn_epoll < 0 || pipe(g_churn_pipe) != 0)
+        tl_die("epoll_create1/pipe");
+    EXPECT_VAL("200 forks while another thread changes an epoll set: children that failed",
+               forks_during(churn_epoll, change_the_epoll_set), 0);
+    close(g_churn_epoll);
+    close(g_churn_pipe[0]);
+    close(g_churn_pipe[1]);
+}
+
+static void check_fork_memory_advice(void) {
+    /* MADV_DONTFORK pages are not the child's: the address is free there (a
+     * MAP_FIXED_NOREPLACE mapping succeeds); MADV_WIPEONFORK pages start zeroed; the
+     * parent keeps both as they were. */
+    long page = sysconf(_SC_PAGESIZE);
+    char *kept = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (kept == MAP_FAILED)
+        tl_die("mmap");
+    memset(kept, 'k', 3 * page);
+    EXPECT_OK("madvise MADV_DONTFORK (middle page)", madvise(kept + page, page, MADV_DONTFORK));
+    EXPECT_OK("madvise MADV_WIPEONFORK (last page)",
+              madvise(kept + 2 * page, page, MADV_WIPEONFORK));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (kept[0] != 'k')
+            _exit(1);
+        if (kept[2 * page] != 0 || kept[3 * page - 1] != 0)
+            _exit(2);
+        void *again = mmap(kept + page, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | 0x100000, -1,
+                           0); /* MAP_FIXED_NOREPLACE */
+        if (again != kept + page)
+            _exit(3);
+        _exit(0);
+    }
+    expect_status("child: kept page copied, DONTFORK page absent, WIPEONFORK page zeroed", pid,
+                  "exit 0");
+    EXPECT_TRUE("parent keeps all three pages",
+                kept[0] == 'k' && kept[page] == 'k' && kept[2 * page] == 'k');
+    munmap(kept, 3 * page);
 }
 
 static void noop_handler(int sig) {
@@ -451,6 +574,9 @@ int main(int argc, char **argv) {
     check_vfork_and_clone();
     check_fork_with_threads();
     check_fork_while_files_churn();
+    check_fork_drops_in_flight_references();
+    check_fork_while_epoll_churns();
+    check_fork_memory_advice();
     check_exec_keeps_and_drops();
     check_exec_errors();
     check_scripts_and_execveat();
