@@ -45,6 +45,7 @@ void libos_print_stats(void) {
 }
 
 __attribute__((noreturn)) void libos_exit_process(int status) {
+    libos_vfork_send_writes();
     if (g_libos_config.stats)
         libos_print_stats();
     libos_profile_at_exit(status, 0);
@@ -52,6 +53,7 @@ __attribute__((noreturn)) void libos_exit_process(int status) {
 }
 
 __attribute__((noreturn)) void libos_die_of_signal(int sig) {
+    libos_vfork_send_writes();
     if (g_libos_config.stats)
         libos_print_stats();
     libos_profile_at_exit(128 + sig, sig);

@@ -243,6 +243,7 @@ static void replace_image(struct exec_target *t, const char *filename, struct st
                           struct strvec *envp) {
     if (!libos_threads_stop_others())
         libos_thread_check_stop(); /* another thread's execve won: this thread ends */
+    libos_vfork_send_writes();     /* before the memory it reads is released */
     fd_close_on_exec();
     libos_signals_exec_reset();
     libos_mem_release_app();

@@ -6,8 +6,9 @@
  * what belonged to the threads that stayed behind.
  *
  * vfork (CLONE_VFORK) keeps its contract that the parent resumes only once the child has
- * run execve or ended, but the child gets a copy of memory, not the parent's memory
- * itself: what a vfork child writes before execve is not seen by the parent. */
+ * run execve or ended. The child gets a copy of memory, not the parent's memory itself;
+ * what it writes above the vfork call's stack pointer reaches the parent (libos/vfork.c),
+ * what it writes elsewhere does not. */
 #include "libos/syscall.h"
 #include "libos/libos.h"
 #include "libos/thread.h"
@@ -38,15 +39,6 @@
 
 /* One fork at a time: a vfork's notification handle must not leak into another child. */
 static spinlock_t g_fork_lock = SPINLOCK_INIT;
-/* In a vfork child until it runs execve: the write end of the pipe its parent waits on. */
-static int g_vfork_notify = -1;
-
-void libos_vfork_release(void) {
-    if (g_vfork_notify >= 0) {
-        pal_close(g_vfork_notify);
-        g_vfork_notify = -1;
-    }
-}
 
 /* Takes every LibOS-wide lock, in the order the LibOS nests them: a lock another thread
  * holds at the copy would stay held in the child, where that thread does not exist. The
@@ -121,14 +113,14 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
             return r;
         }
     }
+    uint64_t caller_sp = pal_tcb()->app.rsp;
     lock_for_copy();
     long pid = pal_process_fork((int)(flags & CSIGNAL));
     unlock_after_copy(pid == 0);
 
     if (pid == 0) {
-        /* The child. A vfork child's own children must not hold its parent's pipe. */
-        libos_vfork_release();
-        g_vfork_notify = notify[1];
+        /* The child. Before the LibOS writes app memory (ctid): that write is the child's. */
+        libos_vfork_child_begin(notify[1], caller_sp);
         if (notify[0] >= 0)
             pal_close(notify[0]);
         g_fork_lock = (spinlock_t)SPINLOCK_INIT;
@@ -156,27 +148,8 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
     }
     if (flags & CLONE_PARENT_SETTID)
         *ptid = (int)pid;
-    if (notify[0] >= 0) {
-        /* The child holds the write end until its execve succeeds or it ends. Like Linux's
-         * vfork wait, this one is not cut short by app signals: they stay pending. A host
-         * signal recorded on this thread (SIGCHLD, say) leaves the pending flag set, and the
-         * blocking gate would then fail every read at once: recompute the flag, and yield
-         * while a signal this thread could take really is pending. */
-        char byte;
-        long r;
-        for (;;) {
-            r = pal_read(notify[0], &byte, 1);
-            if (r == 0 || (r < 0 && r != -EINTR))
-                break;
-            if (r == -EINTR) {
-                libos_thread_check_stop();
-                libos_signals_update_pending();
-                if (pal_tcb()->signal_pending)
-                    pal_sched_yield();
-            }
-        }
-        pal_close(notify[0]);
-    }
+    if (notify[0] >= 0)
+        libos_vfork_wait_child(notify[0], caller_sp);
     return pid;
 }
 

@@ -225,6 +225,43 @@ static void check_vfork_and_clone(void) {
                RAW(SYS_clone, CLONE_SIGHAND | SIGCHLD, 0, 0, 0, 0), EINVAL);
 }
 
+/* A vfork child runs on its parent's memory: what it writes in the calling function's
+ * frame, the parent sees. glibc's posix_spawn learns of a failed execve that way. */
+static void check_vfork_child_writes(void) {
+    pid_t pid;
+    char *missing[] = {"missing", NULL};
+    EXPECT_VAL("posix_spawn of a missing program",
+               posix_spawn(&pid, "/nonexistent/program", NULL, NULL, missing, environ), ENOENT);
+    EXPECT_VAL("posix_spawnp of a missing name",
+               posix_spawnp(&pid, "enclos-no-such-program", NULL, NULL, missing, environ), ENOENT);
+
+    volatile int seen = 0, child_errno = 0;
+    fflush(stdout);
+    pid = vfork();
+    if (pid == 0) {
+        seen = 42;
+        execve("/nonexistent/program", missing, environ);
+        child_errno = errno;
+        _exit(3);
+    }
+    expect_status("vfork child after a failed execve", pid, "exit 3");
+    EXPECT_TRUE("the parent sees the vfork child's writes", seen == 42);
+    EXPECT_VAL("the parent sees the vfork child's errno", child_errno, ENOENT);
+
+    volatile int marker = 0;
+    char *args[] = {"self", "--child", "exit", "14", NULL};
+    const char *path = self_path();
+    fflush(stdout);
+    pid = (pid_t)RAW(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) {
+        marker = 77;
+        RAW(SYS_execve, path, args, environ);
+        RAW(SYS_exit_group, 120);
+    }
+    expect_status("clone(CLONE_VM|CLONE_VFORK) that writes, then execve", pid, "exit 14");
+    EXPECT_VAL("the parent sees what the child wrote before execve", marker, 77);
+}
+
 static void *idle_thread(void *arg) {
     char c;
     ssize_t n = read(*(int *)arg, &c, 1);
@@ -572,6 +609,7 @@ int main(int argc, char **argv) {
     check_fork_basics();
     check_waitid();
     check_vfork_and_clone();
+    check_vfork_child_writes();
     check_fork_with_threads();
     check_fork_while_files_churn();
     check_fork_drops_in_flight_references();
