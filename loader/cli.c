@@ -22,6 +22,8 @@ static const char g_usage[] =
     "syscall of the program is handled by the LibOS, which reaches the host only through\n"
     "its platform layer (PAL).\n"
     "\n"
+    "PROGRAM may be a `#!` script: its interpreter runs, as execve would run it.\n"
+    "\n"
     "Without -m, a built-in manifest applies: the host filesystem is visible as it is, the\n"
     "current directory is kept and the environment is passed through.\n"
     "\n"
@@ -66,8 +68,8 @@ static const char g_usage[] =
     "  -h, --help              print this help\n"
     "\n"
     "Exit status: the program's own; 128+N when it dies of signal N; 125 when enclos itself\n"
-    "fails (bad manifest, unreadable or non-ELF program, unsupported ELF); 127 when PROGRAM\n"
-    "does not exist.\n";
+    "fails (bad manifest, unreadable or non-ELF program, unsupported ELF, bad #! line);\n"
+    "127 when PROGRAM, or the interpreter its #! line names, does not exist.\n";
 
 __attribute__((noreturn)) void loader_fail(int status, const char *fmt, ...) {
     char buf[512];

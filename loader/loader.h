@@ -45,6 +45,13 @@ uint64_t loader_build_stack(const struct loaded_image *img, int argc, char **arg
 __attribute__((noreturn)) void loader_fail(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* When program (host_path: where it is on the host) is a `#!` script, follows its
+ * interpreters as execve does: rewrites argc/argv, leaves the ELF program's host path in
+ * host_path and returns its path as the app sees it. Exits with one line when an
+ * interpreter is missing or a `#!` line is bad; fix ends that line (how to repair it). */
+const char *loader_follow_scripts(const char *program, char *host_path, size_t host_size, int *argc,
+                                  char ***argv, const char *fix);
+
 /* Parses the command line and manifest, loads the app, and prepares its entry. */
 void loader_main(int argc, char **argv, char **envp);
 

@@ -272,9 +272,12 @@ void loader_main(int argc, char **argv, char **envp) {
     if (r < 0)
         loader_fail(EXIT_PROGRAM_NOT_FOUND, "%s: program not found%s", program,
                     opt.manifest ? " (check libos.entrypoint and fs.mounts)" : "");
+    const char *elf_program =
+        loader_follow_scripts(program, host_path, sizeof(host_path), &app_argc, &app_argv,
+                              opt.manifest ? " or fs.mounts" : "");
     struct loaded_image img;
-    loader_load_elf(host_path, program, &img);
-    loader_start_image(&img, program, program, app_argc, app_argv, app_envp);
+    loader_load_elf(host_path, elf_program, &img);
+    loader_start_image(&img, elf_program, program, app_argc, app_argv, app_envp);
 }
 
 void loader_start_image(const struct loaded_image *img, const char *exe_path, const char *execfn,

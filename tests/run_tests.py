@@ -386,7 +386,7 @@ class Suite:
                         "setup failed: %s\n%s" % (command, setup.transcript()),
                     )
             os.utime(directory, (FIXED_MTIME, FIXED_MTIME))
-            argv = [BUSYBOX] + test["run"]
+            argv = [test.get("program", BUSYBOX)] + test["run"]
             if mode == "enclos":
                 argv = self.launcher + argv
             stdin_path = os.path.join(directory, test["stdin"]) if test.get("stdin") else None
@@ -510,6 +510,8 @@ def parse_busybox_tests(path):
                 current["env"][name.strip()] = value
             elif keyword == "check":
                 current["check"] = rest
+            elif keyword == "program":
+                current["program"] = rest.strip()
             elif keyword == "sort-output":
                 current["sort_output"] = True
             elif keyword == "timeout":

@@ -5,6 +5,7 @@
  * caller gets an errno and keeps running. After that point the old image is gone; a
  * failure to map the new one ends the process with SIGSEGV, as on Linux. */
 #include "libos/syscall.h"
+#include "common/shebang.h"
 #include "libos/libos.h"
 #include "libos/thread.h"
 #include "libos/memory.h"
@@ -22,8 +23,6 @@
 #include <linux/fcntl.h>
 #include <linux/signal.h>
 
-#define MAX_SCRIPT_DEPTH 4  /* nested `#!` interpreters Linux follows */
-#define BINPRM_BUF_SIZE 256 /* how much of a `#!` line Linux reads */
 #define MAX_ARG_STRLEN (32 * 4096)
 #define MAX_ARG_BYTES (2 << 20) /* what Linux allows under the default 8 MiB stack limit */
 #define MAX_VECTOR 8192         /* argv + envp entries: the loader builds them on its stack */
@@ -149,35 +148,6 @@ static long open_program(int dirfd, const char *path, int at_flags, struct vfs_p
     return 0;
 }
 
-/* A `#!` line: the interpreter and its optional single argument. */
-static long parse_script(const char *buf, size_t n, char *interp, size_t isize, char *arg,
-                         size_t asize) {
-    size_t i = 2, end = 2;
-    while (end < n && buf[end] != '\n')
-        end++;
-    while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
-        i++;
-    size_t start = i;
-    while (i < end && buf[i] != ' ' && buf[i] != '\t')
-        i++;
-    if (i == start)
-        return -ENOEXEC;
-    if (i - start >= isize)
-        return -ENAMETOOLONG;
-    memcpy(interp, buf + start, i - start);
-    interp[i - start] = 0;
-    while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
-        i++;
-    size_t aend = end;
-    while (aend > i && (buf[aend - 1] == ' ' || buf[aend - 1] == '\t' || buf[aend - 1] == '\r'))
-        aend--;
-    if (aend - i >= asize)
-        return -E2BIG;
-    memcpy(arg, buf + i, aend - i);
-    arg[aend - i] = 0;
-    return 0;
-}
-
 /* Finds the ELF program behind path, following `#!` lines, and rewrites argv for them.
  * filename is the path as the app gave it (what a script's interpreter receives). */
 static long find_target(int dirfd, const char *path, int at_flags, const char *filename,
@@ -185,18 +155,18 @@ static long find_target(int dirfd, const char *path, int at_flags, const char *f
     struct vfs_path *p = vfs_path_new();
     if (!p)
         return -ENOMEM;
-    char interp[BINPRM_BUF_SIZE], arg[BINPRM_BUF_SIZE], script[BINPRM_BUF_SIZE];
+    char interp[SHEBANG_BUF_SIZE], arg[SHEBANG_BUF_SIZE], script[SHEBANG_BUF_SIZE];
     long r;
     for (int depth = 0;; depth++) {
         r = open_program(dirfd, path, at_flags, p, &t->handle);
         if (r < 0)
             break;
-        char head[BINPRM_BUF_SIZE];
+        char head[SHEBANG_BUF_SIZE];
         long n = pal_pread(t->handle, head, sizeof(head), 0);
         if (n >= 2 && head[0] == '#' && head[1] == '!') {
-            r = depth == MAX_SCRIPT_DEPTH
+            r = depth == SHEBANG_MAX_DEPTH
                     ? -ELOOP
-                    : parse_script(head, (size_t)n, interp, sizeof(interp), arg, sizeof(arg));
+                    : shebang_parse(head, (size_t)n, interp, sizeof(interp), arg, sizeof(arg));
             pal_close(t->handle);
             t->handle = -1;
             if (r < 0)

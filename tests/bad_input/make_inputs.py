@@ -59,6 +59,14 @@ def make_all(out_dir, static_elf, source_dir):
     write(os.path.join(out_dir, "truncated.elf"), elf[:100])
     write(os.path.join(out_dir, "elf32.elf"), elf32_executable())
     write(os.path.join(out_dir, "aarch64.elf"), with_machine(elf, 183))
+    # `#!` scripts enclos runs as execve would, and refuses when execve would fail.
+    write(os.path.join(out_dir, "missing_interp.sh"), b"#!/nonexistent/interpreter -x\necho\n")
+    write(os.path.join(out_dir, "no_interp.sh"), b"#!  \necho\n")
+    write(os.path.join(out_dir, "long_interp.sh"), b"#!/" + b"x" * 300 + b"\n")
+    for depth in range(5):  # deep4.sh -> deep3.sh -> ... -> deep0.sh -> deep4.sh: too deep
+        target = "deep%d.sh" % ((depth - 1) % 5)
+        write(os.path.join(out_dir, "deep%d.sh" % depth),
+              ("#!%s\n" % os.path.join(out_dir, target)).encode())
 
 
 if __name__ == "__main__":
