@@ -57,6 +57,24 @@ static long map_segment(const Elf64_Phdr *ph, uint64_t bias, int handle, const c
 }
 
 /* Reads and checks the ELF headers of h into info. */
+/* The interpreter's path where the headers read did not reach it (libc.so.6 keeps its
+ * PT_INTERP far into the file); elf_check has checked its size and place. */
+static long read_interp_path(int h, struct elf_info *info, char *err, size_t errlen) {
+    for (unsigned i = 0; i < info->phnum; i++) {
+        const Elf64_Phdr *ph = &info->phdrs[i];
+        if (ph->p_type != PT_INTERP)
+            continue;
+        long n = pal_pread(h, info->interp, ph->p_filesz, ph->p_offset);
+        if (n != (long)ph->p_filesz) {
+            fmt_snprintf(err, errlen, "cannot read its interpreter's path");
+            return n < 0 ? n : -EIO;
+        }
+        info->interp[sizeof(info->interp) - 1] = 0;
+        break;
+    }
+    return 0;
+}
+
 static long check_headers(int h, struct elf_info *info, char *err, size_t errlen) {
     struct stat st;
     long r = pal_fstat(h, &st);
@@ -83,7 +101,9 @@ static long check_headers(int h, struct elf_info *info, char *err, size_t errlen
     }
     r = elf_check(head, (size_t)n, (uint64_t)st.st_size, info, err, errlen);
     spin_unlock(&head_lock);
-    return r < 0 ? -ENOEXEC : 0;
+    if (r < 0)
+        return -ENOEXEC;
+    return info->has_interp && !info->interp[0] ? read_interp_path(h, info, err, errlen) : 0;
 }
 
 /* Opens and checks a dynamic program's interpreter, named by a path the app would see. */

@@ -519,7 +519,7 @@ def parse_busybox_tests(path):
             else:
                 raise SystemExit("%s: unknown keyword %r" % (where, keyword))
     for test in tests:
-        if not test["run"]:
+        if test["run"] is None:
             raise SystemExit("%s: test %s has no run line" % (path, test["name"]))
     return tests
 
