@@ -255,6 +255,12 @@ long pal_statfs(const char *path, void *statfs_buf);
 long pal_mknod(const char *path, int mode, unsigned long dev);
 /* linkat with AT_SYMLINK_FOLLOW (also links an open file through /proc/self/fd/N). */
 long pal_link_follow(const char *from, const char *to);
+/* Extended attributes of path (follow=false: of a symlink itself); Linux's arguments. */
+long pal_getxattr(const char *path, const char *name, void *value, size_t size, bool follow);
+long pal_listxattr(const char *path, char *list, size_t size, bool follow);
+long pal_setxattr(const char *path, const char *name, const void *value, size_t size, int flags,
+                  bool follow);
+long pal_removexattr(const char *path, const char *name, bool follow);
 
 /* ---- Host objects: handles --------------------------------------------------------- */
 
@@ -282,6 +288,10 @@ long pal_pipe(int handles[2], int flags);
 long pal_poll(struct pollfd *fds, unsigned n, int64_t timeout_ns);
 long pal_fchown(int h, unsigned uid, unsigned gid);
 long pal_fstatfs(int h, void *statfs_buf);
+long pal_fgetxattr(int h, const char *name, void *value, size_t size);
+long pal_flistxattr(int h, char *list, size_t size);
+long pal_fsetxattr(int h, const char *name, const void *value, size_t size, int flags);
+long pal_fremovexattr(int h, const char *name);
 long pal_flock(int h, int operation);
 /* sendfile between two handles; off (may be NULL) is the input offset to use and update. */
 long pal_sendfile(int out_h, int in_h, int64_t *off, size_t count);

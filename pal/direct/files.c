@@ -340,6 +340,71 @@ long pal_fstatfs(int h, void *statfs_buf) {
     return host_syscall2(__NR_fstatfs, h, statfs_buf);
 }
 
+/* The xattr calls have no *at form before Linux 6.13: a path the host cannot take whole
+ * goes through the directory at_start opened, as /proc/self/fd/N/REST. */
+static long xattr_path(struct host_at *at, const char *path, char *buf, size_t size) {
+    long r = at_start(at, path);
+    if (r < 0 || at->dirfd == AT_FDCWD)
+        return r;
+    r = fmt_snprintf(buf, size, "/proc/self/fd/%d/%s", at->dirfd, at->path);
+    at->path = buf;
+    return r < (long)size ? 0 : -ENAMETOOLONG;
+}
+
+long pal_getxattr(const char *path, const char *name, void *value, size_t size, bool follow) {
+    struct host_at at;
+    char buf[HOST_PATH_MAX];
+    long r = xattr_path(&at, path, buf, sizeof(buf));
+    if (r == 0)
+        r = host_syscall4(follow ? __NR_getxattr : __NR_lgetxattr, at.path, name, value, size);
+    return at_end(&at, r);
+}
+
+long pal_listxattr(const char *path, char *list, size_t size, bool follow) {
+    struct host_at at;
+    char buf[HOST_PATH_MAX];
+    long r = xattr_path(&at, path, buf, sizeof(buf));
+    if (r == 0)
+        r = host_syscall3(follow ? __NR_listxattr : __NR_llistxattr, at.path, list, size);
+    return at_end(&at, r);
+}
+
+long pal_setxattr(const char *path, const char *name, const void *value, size_t size, int flags,
+                  bool follow) {
+    struct host_at at;
+    char buf[HOST_PATH_MAX];
+    long r = xattr_path(&at, path, buf, sizeof(buf));
+    if (r == 0)
+        r = host_syscall5(follow ? __NR_setxattr : __NR_lsetxattr, at.path, name, value, size,
+                          flags);
+    return at_end(&at, r);
+}
+
+long pal_removexattr(const char *path, const char *name, bool follow) {
+    struct host_at at;
+    char buf[HOST_PATH_MAX];
+    long r = xattr_path(&at, path, buf, sizeof(buf));
+    if (r == 0)
+        r = host_syscall2(follow ? __NR_removexattr : __NR_lremovexattr, at.path, name);
+    return at_end(&at, r);
+}
+
+long pal_fgetxattr(int h, const char *name, void *value, size_t size) {
+    return host_syscall4(__NR_fgetxattr, h, name, value, size);
+}
+
+long pal_flistxattr(int h, char *list, size_t size) {
+    return host_syscall3(__NR_flistxattr, h, list, size);
+}
+
+long pal_fsetxattr(int h, const char *name, const void *value, size_t size, int flags) {
+    return host_syscall5(__NR_fsetxattr, h, name, value, size, flags);
+}
+
+long pal_fremovexattr(int h, const char *name) {
+    return host_syscall2(__NR_fremovexattr, h, name);
+}
+
 long pal_flock(int h, int operation) {
     return host_blocking_syscall(__NR_flock, h, operation, 0, 0, 0, 0);
 }
