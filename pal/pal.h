@@ -322,6 +322,10 @@ long pal_process_fork(int exit_signal);
  * may block, and are interrupted like every blocking call. */
 long pal_process_wait4(int pid, int *status, int options, void *rusage);
 long pal_process_waitid(int idtype, int id, void *info, int options, void *rusage);
+/* The host's accounting of this process (who 0), its reaped children (-1) or the calling
+ * thread (1): struct rusage; and times() (struct tms, may be NULL; returns clock ticks). */
+long pal_process_rusage(int who, void *rusage);
+long pal_process_times(void *tms);
 /* Ends the process the way signal sig would (so the parent sees the same status). */
 __attribute__((noreturn)) void pal_process_die_of_signal(int sig);
 long pal_host_pid(void);

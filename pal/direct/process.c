@@ -154,6 +154,14 @@ long pal_process_wait4(int pid, int *status, int options, void *rusage) {
     return host_blocking_syscall(__NR_wait4, pid, (long)status, options, (long)rusage, 0, 0);
 }
 
+long pal_process_rusage(int who, void *rusage) {
+    return host_syscall2(__NR_getrusage, who, rusage);
+}
+
+long pal_process_times(void *tms) {
+    return host_syscall1(__NR_times, tms);
+}
+
 long pal_process_waitid(int idtype, int id, void *info, int options, void *rusage) {
     return host_blocking_syscall(__NR_waitid, idtype, id, (long)info, options, (long)rusage, 0);
 }
