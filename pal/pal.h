@@ -16,6 +16,7 @@ struct pollfd;
 struct stat;
 struct statx;
 struct __kernel_timespec;
+struct __kernel_itimerspec;
 
 /* ---- Per-thread control block, reached through %gs -------------------------------- */
 
@@ -420,6 +421,12 @@ long pal_epoll_ctl(int epoll_h, int op, int h, struct epoll_event *event);
 long pal_epoll_wait(int epoll_h, struct epoll_event *events, int max, int64_t timeout_ns);
 /* eventfd2 flags: EFD_NONBLOCK, EFD_SEMAPHORE. */
 long pal_eventfd(unsigned initial, int flags);
+/* Host timerfds (timerfd_create flags: TFD_NONBLOCK); the itimerspecs are in LibOS
+ * memory, old may be NULL. */
+long pal_timerfd_create(int clockid, int flags);
+long pal_timerfd_settime(int h, int flags, const struct __kernel_itimerspec *new_value,
+                         struct __kernel_itimerspec *old_value);
+long pal_timerfd_gettime(int h, struct __kernel_itimerspec *value);
 /* A host object whose readability the LibOS sets, so that host poll and epoll can wait
  * on files the LibOS makes up (signalfd). Setting never blocks and is not interrupted. */
 long pal_ready_flag_create(void);

@@ -116,6 +116,19 @@ long pal_eventfd(unsigned initial, int flags) {
     return host_syscall2(__NR_eventfd2, initial, flags | HOST_EFD_CLOEXEC);
 }
 
+long pal_timerfd_create(int clockid, int flags) {
+    return host_syscall2(__NR_timerfd_create, clockid, flags | HOST_EFD_CLOEXEC);
+}
+
+long pal_timerfd_settime(int h, int flags, const struct __kernel_itimerspec *new_value,
+                         struct __kernel_itimerspec *old_value) {
+    return host_syscall4(__NR_timerfd_settime, h, flags, new_value, old_value);
+}
+
+long pal_timerfd_gettime(int h, struct __kernel_itimerspec *value) {
+    return host_syscall2(__NR_timerfd_gettime, h, value);
+}
+
 long pal_ready_flag_create(void) {
     return host_syscall2(__NR_eventfd2, 0, HOST_EFD_NONBLOCK | HOST_EFD_CLOEXEC);
 }
