@@ -289,6 +289,8 @@ long pal_pipe(int handles[2], int flags);
 long pal_poll(struct pollfd *fds, unsigned n, int64_t timeout_ns);
 long pal_fchown(int h, unsigned uid, unsigned gid);
 long pal_fstatfs(int h, void *statfs_buf);
+/* A new host memfd (memfd_create flags without MFD_CLOEXEC); name is in LibOS memory. */
+long pal_memfd_create(const char *name, unsigned flags);
 long pal_fgetxattr(int h, const char *name, void *value, size_t size);
 long pal_flistxattr(int h, char *list, size_t size);
 long pal_fsetxattr(int h, const char *name, const void *value, size_t size, int flags);

@@ -340,6 +340,10 @@ long pal_fstatfs(int h, void *statfs_buf) {
     return host_syscall2(__NR_fstatfs, h, statfs_buf);
 }
 
+long pal_memfd_create(const char *name, unsigned flags) {
+    return host_syscall2(__NR_memfd_create, name, flags | 1 /* MFD_CLOEXEC */);
+}
+
 /* The xattr calls have no *at form before Linux 6.13: a path the host cannot take whole
  * goes through the directory at_start opened, as /proc/self/fd/N/REST. */
 static long xattr_path(struct host_at *at, const char *path, char *buf, size_t size) {

@@ -1,4 +1,4 @@
-/* Sockets, epoll and eventfd for the direct PAL: each call is one host syscall on host fds
+/* Sockets, epoll, eventfd and timerfd for the direct PAL: each call is one host syscall on host fds
  * (or two, when an old host lacks epoll_pwait2). Every handle created here is close-on-exec
  * on the host, whatever the app asked for: close-on-exec of app fds is the LibOS's.
  *
