@@ -262,6 +262,10 @@ long pal_listxattr(const char *path, char *list, size_t size, bool follow);
 long pal_setxattr(const char *path, const char *name, const void *value, size_t size, int flags,
                   bool follow);
 long pal_removexattr(const char *path, const char *name, bool follow);
+/* A host inotify instance (inotify_init1 flags: IN_NONBLOCK) and its watches of paths. */
+long pal_inotify_init(int flags);
+long pal_inotify_add_watch(int h, const char *path, unsigned mask);
+long pal_inotify_rm_watch(int h, int wd);
 
 /* ---- Host objects: handles --------------------------------------------------------- */
 

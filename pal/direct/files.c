@@ -344,9 +344,10 @@ long pal_memfd_create(const char *name, unsigned flags) {
     return host_syscall2(__NR_memfd_create, name, flags | 1 /* MFD_CLOEXEC */);
 }
 
-/* The xattr calls have no *at form before Linux 6.13: a path the host cannot take whole
- * goes through the directory at_start opened, as /proc/self/fd/N/REST. */
-static long xattr_path(struct host_at *at, const char *path, char *buf, size_t size) {
+/* For the calls with no *at form (xattrs before Linux 6.13, inotify_add_watch): a path the
+ * host cannot take whole goes through the directory at_start opened, as
+ * /proc/self/fd/N/REST. */
+static long whole_path(struct host_at *at, const char *path, char *buf, size_t size) {
     long r = at_start(at, path);
     if (r < 0 || at->dirfd == AT_FDCWD)
         return r;
@@ -358,7 +359,7 @@ static long xattr_path(struct host_at *at, const char *path, char *buf, size_t s
 long pal_getxattr(const char *path, const char *name, void *value, size_t size, bool follow) {
     struct host_at at;
     char buf[HOST_PATH_MAX];
-    long r = xattr_path(&at, path, buf, sizeof(buf));
+    long r = whole_path(&at, path, buf, sizeof(buf));
     if (r == 0)
         r = host_syscall4(follow ? __NR_getxattr : __NR_lgetxattr, at.path, name, value, size);
     return at_end(&at, r);
@@ -367,7 +368,7 @@ long pal_getxattr(const char *path, const char *name, void *value, size_t size, 
 long pal_listxattr(const char *path, char *list, size_t size, bool follow) {
     struct host_at at;
     char buf[HOST_PATH_MAX];
-    long r = xattr_path(&at, path, buf, sizeof(buf));
+    long r = whole_path(&at, path, buf, sizeof(buf));
     if (r == 0)
         r = host_syscall3(follow ? __NR_listxattr : __NR_llistxattr, at.path, list, size);
     return at_end(&at, r);
@@ -377,7 +378,7 @@ long pal_setxattr(const char *path, const char *name, const void *value, size_t 
                   bool follow) {
     struct host_at at;
     char buf[HOST_PATH_MAX];
-    long r = xattr_path(&at, path, buf, sizeof(buf));
+    long r = whole_path(&at, path, buf, sizeof(buf));
     if (r == 0)
         r = host_syscall5(follow ? __NR_setxattr : __NR_lsetxattr, at.path, name, value, size,
                           flags);
@@ -387,10 +388,27 @@ long pal_setxattr(const char *path, const char *name, const void *value, size_t 
 long pal_removexattr(const char *path, const char *name, bool follow) {
     struct host_at at;
     char buf[HOST_PATH_MAX];
-    long r = xattr_path(&at, path, buf, sizeof(buf));
+    long r = whole_path(&at, path, buf, sizeof(buf));
     if (r == 0)
         r = host_syscall2(follow ? __NR_removexattr : __NR_lremovexattr, at.path, name);
     return at_end(&at, r);
+}
+
+long pal_inotify_init(int flags) {
+    return host_syscall1(__NR_inotify_init1, flags | O_CLOEXEC);
+}
+
+long pal_inotify_add_watch(int h, const char *path, unsigned mask) {
+    struct host_at at;
+    char buf[HOST_PATH_MAX];
+    long r = whole_path(&at, path, buf, sizeof(buf));
+    if (r == 0)
+        r = host_syscall3(__NR_inotify_add_watch, h, at.path, mask);
+    return at_end(&at, r);
+}
+
+long pal_inotify_rm_watch(int h, int wd) {
+    return host_syscall2(__NR_inotify_rm_watch, h, wd);
 }
 
 long pal_fgetxattr(int h, const char *name, void *value, size_t size) {
