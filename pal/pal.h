@@ -227,6 +227,11 @@ long pal_mem_unmap(void *addr, size_t len);
 long pal_mem_advise(void *addr, size_t len, int advice);
 /* Moves or resizes a mapping (Linux mremap semantics, MREMAP_* flags). */
 long pal_mem_remap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
+/* msync (MS_* flags), mincore (one byte per page into vec, LibOS-checked), and mlock or
+ * munlock (lock: mlock2 flags, MLOCK_ONFAULT; unlock: -1) of mapped app memory. */
+long pal_mem_sync(void *addr, size_t len, int flags);
+long pal_mem_residency(void *addr, size_t len, unsigned char *vec);
+long pal_mem_lock(void *addr, size_t len, int lock_flags);
 /* Reports host mappings that existed before the LibOS started (the runtime image, vDSO,
  * host stack...), one callback per range. */
 long pal_mem_host_ranges(void (*cb)(void *arg, uint64_t start, uint64_t end, int prot,

@@ -56,6 +56,23 @@ long pal_mem_remap(void *old, size_t old_len, size_t new_len, int flags, void *n
     return host_syscall5(__NR_mremap, old, old_len, new_len, flags, new_addr);
 }
 
+long pal_mem_sync(void *addr, size_t len, int flags) {
+    count_memory_call();
+    return host_syscall3(__NR_msync, addr, len, flags);
+}
+
+long pal_mem_residency(void *addr, size_t len, unsigned char *vec) {
+    count_memory_call();
+    return host_syscall3(__NR_mincore, addr, len, vec);
+}
+
+long pal_mem_lock(void *addr, size_t len, int lock_flags) {
+    count_memory_call();
+    if (lock_flags < 0)
+        return host_syscall2(__NR_munlock, addr, len);
+    return host_syscall3(__NR_mlock2, addr, len, lock_flags);
+}
+
 static uint64_t parse_hex(const char **p) {
     uint64_t v = 0;
     for (;; (*p)++) {
