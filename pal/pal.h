@@ -375,6 +375,16 @@ long pal_sched_yield(void);
 long pal_host_umask(int mask);
 long pal_host_getcwd(char *buf, size_t size);
 long pal_sched_getaffinity(void *mask, size_t size);
+/* Scheduling policy and priority of host threads and processes, which are the app's
+ * (their ids are the host's); param and interval are in LibOS memory. */
+long pal_sched_getscheduler(int pid);
+long pal_sched_setscheduler(int pid, int policy, const void *param);
+long pal_sched_getparam(int pid, void *param);
+long pal_sched_setparam(int pid, const void *param);
+long pal_sched_rr_get_interval(int pid, struct __kernel_timespec *interval);
+/* getpriority's raw result (20 - nice) and setpriority. */
+long pal_get_priority(int which, int who);
+long pal_set_priority(int which, int who, int nice);
 
 /* ---- Host signal dispositions ------------------------------------------------------ */
 

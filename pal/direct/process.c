@@ -78,6 +78,34 @@ long pal_sched_getaffinity(void *mask, size_t size) {
     return host_syscall3(__NR_sched_getaffinity, 0, size, mask);
 }
 
+long pal_sched_getscheduler(int pid) {
+    return host_syscall1(__NR_sched_getscheduler, pid);
+}
+
+long pal_sched_setscheduler(int pid, int policy, const void *param) {
+    return host_syscall3(__NR_sched_setscheduler, pid, policy, param);
+}
+
+long pal_sched_getparam(int pid, void *param) {
+    return host_syscall2(__NR_sched_getparam, pid, param);
+}
+
+long pal_sched_setparam(int pid, const void *param) {
+    return host_syscall2(__NR_sched_setparam, pid, param);
+}
+
+long pal_sched_rr_get_interval(int pid, struct __kernel_timespec *interval) {
+    return host_syscall2(__NR_sched_rr_get_interval, pid, interval);
+}
+
+long pal_get_priority(int which, int who) {
+    return host_syscall2(__NR_getpriority, which, who);
+}
+
+long pal_set_priority(int which, int who, int nice) {
+    return host_syscall3(__NR_setpriority, which, who, nice);
+}
+
 long pal_host_ppid(void) {
     return host_syscall0(__NR_getppid);
 }
