@@ -375,6 +375,9 @@ long pal_sched_yield(void);
 long pal_host_umask(int mask);
 long pal_host_getcwd(char *buf, size_t size);
 long pal_sched_getaffinity(void *mask, size_t size);
+/* membarrier and personality of the host process, whose threads are the app's. */
+long pal_membarrier(int cmd, unsigned flags, int cpu_id);
+long pal_personality(unsigned persona);
 /* Scheduling policy and priority of host threads and processes, which are the app's
  * (their ids are the host's); param and interval are in LibOS memory. */
 long pal_sched_getscheduler(int pid);

@@ -96,6 +96,18 @@ SYSCALL(rseq, SUPPORT_STUB) {
     return -ENOSYS;
 }
 
+/* The execution domain and its flags are the host process's, which is the app's: a
+ * persona set under `setarch` shows, fork and execve (in place) keep it, and the host
+ * applies what concerns it (READ_IMPLIES_EXEC to mappings, PER_LINUX32 to uname). */
+SYSCALL(personality, SUPPORT_FULL) {
+    return pal_personality(ARG_UINT(0));
+}
+
+SYSCALL(membarrier, SUPPORT_FULL) {
+    /* The app's threads are host threads of this host process: the host's barrier. */
+    return pal_membarrier(ARG_INT(0), ARG_UINT(1), ARG_INT(2));
+}
+
 SYSCALL(prctl, SUPPORT_PARTIAL) {
     int option = ARG_INT(0);
     switch (option) {

@@ -78,6 +78,14 @@ long pal_sched_getaffinity(void *mask, size_t size) {
     return host_syscall3(__NR_sched_getaffinity, 0, size, mask);
 }
 
+long pal_membarrier(int cmd, unsigned flags, int cpu_id) {
+    return host_syscall3(__NR_membarrier, cmd, flags, cpu_id);
+}
+
+long pal_personality(unsigned persona) {
+    return host_syscall1(__NR_personality, persona);
+}
+
 long pal_sched_getscheduler(int pid) {
     return host_syscall1(__NR_sched_getscheduler, pid);
 }

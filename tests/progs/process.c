@@ -1,11 +1,13 @@
 /* Process facts: ids, uname, resource limits, sysinfo, getrandom, scheduling,
- * set_tid_address, rseq and arch_prctl. Only run-independent facts are printed. */
+ * set_tid_address, rseq, arch_prctl, personality and membarrier. Only run-independent
+ * facts are printed. */
 #include "testlib.h"
 
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #define TL_ARCH_SET_GS 0x1001
 #define TL_ARCH_SET_FS 0x1002
@@ -166,6 +168,35 @@ static void check_thread_facts(void) {
     EXPECT_TRUE("TLS still works after ARCH_SET_FS", fs_self == fs_base);
 }
 
+/* The persona the program started with is the one it was run under (setarch): only how
+ * it changes is printed. */
+static void check_personality(void) {
+    long start = RAW(SYS_personality, 0xffffffffUL);
+    EXPECT_TRUE("personality query", start >= 0);
+    EXPECT_TRUE("setting returns the old persona",
+                RAW(SYS_personality, (unsigned long)start | 0x0040000 /* ADDR_NO_RANDOMIZE */) ==
+                    start);
+    EXPECT_TRUE("the query sees the new one",
+                RAW(SYS_personality, 0xffffffffUL) == (start | 0x0040000));
+    RAW(SYS_personality, (unsigned long)start);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(RAW(SYS_personality, 0xffffffffUL) == start ? 0 : 1);
+    int status;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE("a child inherits it", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void check_membarrier(void) {
+    long cmds = RAW(SYS_membarrier, 0 /* MEMBARRIER_CMD_QUERY */, 0, 0);
+    EXPECT_TRUE("membarrier query lists PRIVATE_EXPEDITED", cmds > 0 && (cmds & 8));
+    EXPECT_ERR("PRIVATE_EXPEDITED before registering", RAW(SYS_membarrier, 8, 0, 0), EPERM);
+    EXPECT_OK("REGISTER_PRIVATE_EXPEDITED", RAW(SYS_membarrier, 16, 0, 0));
+    EXPECT_OK("PRIVATE_EXPEDITED", RAW(SYS_membarrier, 8, 0, 0));
+    EXPECT_ERR("an unknown command", RAW(SYS_membarrier, 12345, 0, 0), EINVAL);
+    EXPECT_ERR("QUERY with flags", RAW(SYS_membarrier, 0, 1, 0), EINVAL);
+}
+
 int main(int argc, char **argv) {
     tl_start(argc, argv, "process");
     check_ids();
@@ -175,5 +206,7 @@ int main(int argc, char **argv) {
     check_random();
     check_sched();
     check_thread_facts();
+    check_personality();
+    check_membarrier();
     return tl_finish();
 }
