@@ -375,6 +375,8 @@ long pal_sched_yield(void);
 long pal_host_umask(int mask);
 long pal_host_getcwd(char *buf, size_t size);
 long pal_sched_getaffinity(void *mask, size_t size);
+/* Whether the host CPU and kernel have memory protection keys. */
+bool pal_host_has_pkeys(void);
 /* membarrier and personality of the host process, whose threads are the app's. */
 long pal_membarrier(int cmd, unsigned flags, int cpu_id);
 long pal_personality(unsigned persona);

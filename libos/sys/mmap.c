@@ -564,9 +564,34 @@ SYSCALL(munmap, SUPPORT_FULL) {
     return r;
 }
 
+static long do_mprotect(uint64_t start, uint64_t len, int prot);
+
 SYSCALL(mprotect, SUPPORT_FULL) {
-    uint64_t start = ARG_ULONG(0), len = ARG_ULONG(1);
-    int prot = ARG_INT(2);
+    return do_mprotect(ARG_ULONG(0), ARG_ULONG(1), ARG_INT(2));
+}
+
+/* Memory protection keys: the app gets none (the LibOS does not give the host's keys out,
+ * so no range can carry one): pkey_alloc fails as Linux does, with EINVAL on a host
+ * without keys and ENOSPC (none free) on one with them; pkey_free has nothing to free;
+ * pkey_mprotect with key -1 (none) is mprotect. */
+SYSCALL(pkey_alloc, SUPPORT_PARTIAL) {
+    unsigned flags = ARG_UINT(0), access = ARG_UINT(1);
+    if (flags || (access & ~3U /* PKEY_DISABLE_ACCESS | PKEY_DISABLE_WRITE */))
+        return -EINVAL;
+    return pal_host_has_pkeys() ? -ENOSPC : -EINVAL;
+}
+
+SYSCALL(pkey_free, SUPPORT_PARTIAL) {
+    return -EINVAL;
+}
+
+SYSCALL(pkey_mprotect, SUPPORT_PARTIAL) {
+    if (ARG_INT(3) != -1)
+        return -EINVAL;
+    return do_mprotect(ARG_ULONG(0), ARG_ULONG(1), ARG_INT(2));
+}
+
+static long do_mprotect(uint64_t start, uint64_t len, int prot) {
     int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
     prot &= ~grows;
     if (grows == (PROT_GROWSDOWN | PROT_GROWSUP))

@@ -1,5 +1,6 @@
 /* Process-wide host facts and the ways the process ends. */
 #include "pal/direct/internal.h"
+#include <asm-generic/errno.h>
 #include <linux/signal.h>
 
 __attribute__((noreturn)) void pal_process_exit(int status) {
@@ -80,6 +81,14 @@ long pal_sched_getaffinity(void *mask, size_t size) {
 
 long pal_membarrier(int cmd, unsigned flags, int cpu_id) {
     return host_syscall3(__NR_membarrier, cmd, flags, cpu_id);
+}
+
+bool pal_host_has_pkeys(void) {
+    long key = host_syscall2(__NR_pkey_alloc, 0, 0);
+    if (key < 0)
+        return key != -EINVAL && key != -ENOSYS; /* ENOSPC: keys exist, all taken */
+    host_syscall1(__NR_pkey_free, key);
+    return true;
 }
 
 long pal_personality(unsigned persona) {

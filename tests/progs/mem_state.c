@@ -1,5 +1,5 @@
-/* msync, mincore, mlock, mlock2 and munlock: a shared file mapping written back with
- * msync and read through the fd, residency of pages the program touched, locking and
+/* msync, mincore, mlock, mlock2, munlock and protection keys: a shared file mapping written back
+ * with msync and read through the fd, residency of pages the program touched, locking and
  * unlocking, and the errors of each (unaligned, unknown flags, holes, bad vectors). Pages
  * the program did not touch are not printed: whether they are resident is the runtime's
  * business (an enclave may have added them already). */
@@ -74,10 +74,29 @@ static void check_mlock(void) {
     munmap(m, 3 * 4096);
 }
 
+/* Whether the CPU has protection keys is the host's: only what holds either way. */
+static void check_pkeys(void) {
+    char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        tl_die("mmap");
+    m[0] = 5;
+    EXPECT_OK("pkey_mprotect with no key is mprotect",
+              RAW(SYS_pkey_mprotect, m, 4096, PROT_READ, -1));
+    EXPECT_OK("mincore still sees the page", LIBC(mincore(m, 4096, (unsigned char[1]){0})));
+    EXPECT_VAL("readable", m[0], 5);
+    EXPECT_ERR("pkey_alloc with flags", RAW(SYS_pkey_alloc, 1, 0), EINVAL);
+    EXPECT_ERR("pkey_alloc with unknown rights", RAW(SYS_pkey_alloc, 0, 4), EINVAL);
+    EXPECT_ERR("pkey_free of a key never allocated", RAW(SYS_pkey_free, 15), EINVAL);
+    EXPECT_ERR("pkey_mprotect unaligned", RAW(SYS_pkey_mprotect, m + 1, 4096, PROT_READ, -1),
+               EINVAL);
+    munmap(m, 4096);
+}
+
 int main(int argc, char **argv) {
     tl_start(argc, argv, "mem_state");
     check_msync();
     check_mincore();
     check_mlock();
+    check_pkeys();
     return tl_finish();
 }
