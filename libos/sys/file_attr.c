@@ -6,6 +6,8 @@
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include "common/string.h"
+#include <asm/stat.h>
+#include <linux/stat.h>
 #include <linux/fcntl.h>
 #include <linux/time.h>
 #include <linux/time_types.h>
@@ -145,6 +147,30 @@ static long sync_fd(int fd, bool data_only) {
     if (r < 0)
         return r;
     r = pal_fsync(f->handle, data_only);
+    file_put(f);
+    return r;
+}
+
+#define SYNC_FILE_RANGE_ALL 7 /* WAIT_BEFORE | WRITE | WAIT_AFTER */
+
+/* Writing back a range is at most fdatasync of the whole file: the host has no call for
+ * a range of a handle the LibOS could not widen, and more written back is never wrong. */
+SYSCALL(sync_file_range, SUPPORT_FULL) {
+    int64_t off = ARG_LONG(1), n = ARG_LONG(2);
+    unsigned flags = ARG_UINT(3);
+    if ((flags & ~SYNC_FILE_RANGE_ALL) || off < 0 || n < 0 || off + n < off)
+        return -EINVAL;
+    struct libos_file *f;
+    long r = handle_for_change(ARG_INT(0), -ESPIPE, &f);
+    if (r < 0)
+        return r;
+    struct stat st;
+    r = pal_fstat(f->handle, &st);
+    if (r == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISDIR(st.st_mode) &&
+        !S_ISLNK(st.st_mode))
+        r = -ESPIPE;
+    if (r == 0 && flags)
+        r = pal_fsync(f->handle, true);
     file_put(f);
     return r;
 }

@@ -363,3 +363,19 @@ SYSCALL(fadvise64, SUPPORT_STUB) {
         return -EINVAL;
     return seekable ? 0 : -ESPIPE;
 }
+
+/* A hint, like fadvise64 above: the host reads ahead by itself. Linux's errors stay. */
+SYSCALL(readahead, SUPPORT_STUB) {
+    struct libos_file *f = fd_get(ARG_INT(0));
+    if (!f)
+        return -EBADF;
+    long r = 0;
+    struct stat st;
+    if ((f->status_flags & O_ACCMODE) == O_WRONLY || (f->status_flags & O_PATH))
+        r = -EBADF;
+    else if (f->handle < 0 || pal_fstat(f->handle, &st) < 0 ||
+             (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
+        r = -EINVAL;
+    file_put(f);
+    return r;
+}

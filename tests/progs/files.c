@@ -1,5 +1,6 @@
 /* File I/O: the open family with dirfds and flags, read/write and their positional and
- * vector forms, lseek, close, creat, ftruncate, fsync, fdatasync and umask. */
+ * vector forms, lseek, close, creat, ftruncate, fsync, fdatasync, sync_file_range,
+ * readahead and umask. */
 #include "testlib.h"
 
 #include <sys/stat.h>
@@ -165,6 +166,22 @@ static void check_read_write_seek(int dirfd) {
     EXPECT_OK("fdatasync", RAW(SYS_fdatasync, fd));
     EXPECT_ERR("fsync bad fd", RAW(SYS_fsync, 999), EBADF);
     EXPECT_ERR("fdatasync bad fd", RAW(SYS_fdatasync, 999), EBADF);
+    EXPECT_OK("sync_file_range write and wait", RAW(SYS_sync_file_range, fd, 0, 4096, 7));
+    EXPECT_OK("sync_file_range no flags", RAW(SYS_sync_file_range, fd, 0, 0, 0));
+    EXPECT_ERR("sync_file_range unknown flag", RAW(SYS_sync_file_range, fd, 0, 0, 8), EINVAL);
+    EXPECT_ERR("sync_file_range negative offset", RAW(SYS_sync_file_range, fd, -1, 0, 2), EINVAL);
+    EXPECT_ERR("sync_file_range bad fd", RAW(SYS_sync_file_range, 999, 0, 0, 2), EBADF);
+    EXPECT_OK("readahead", RAW(SYS_readahead, fd, 0, 4096));
+    EXPECT_ERR("readahead bad fd", RAW(SYS_readahead, 999, 0, 4096), EBADF);
+    int sync_pipe[2];
+    if (pipe(sync_pipe) != 0)
+        tl_die("pipe");
+    EXPECT_ERR("sync_file_range on a pipe", RAW(SYS_sync_file_range, sync_pipe[1], 0, 0, 2),
+               ESPIPE);
+    EXPECT_ERR("readahead on a pipe", RAW(SYS_readahead, sync_pipe[0], 0, 4096), EINVAL);
+    EXPECT_ERR("readahead on a write-only fd", RAW(SYS_readahead, sync_pipe[1], 0, 4096), EBADF);
+    close(sync_pipe[0]);
+    close(sync_pipe[1]);
 
     struct stat st;
     EXPECT_OK("ftruncate shrink", RAW(SYS_ftruncate, fd, 3));
