@@ -80,10 +80,10 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
  * send the parent what changed there (at execve's point of no return and at the end);
  * close the pipe, which lets the parent go on. In the parent: apply what the child sends,
  * until it closes the pipe. */
-void libos_vfork_child_begin(int notify, uint64_t sp);
+void libos_vfork_child_begin(int notify, uint64_t sp, bool shared_memory);
 void libos_vfork_send_writes(void);
 void libos_vfork_release(void);
-void libos_vfork_wait_child(int notify, uint64_t sp);
+void libos_vfork_wait_child(int notify, uint64_t sp, bool shared_memory);
 /* Called on every way back to app code (after a syscall, after an interrupt): acts on what
  * other threads asked of this one (today: to end, while another thread runs execve). */
 void libos_before_return_to_app(long interrupted_nr);

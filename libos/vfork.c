@@ -13,6 +13,7 @@
 #include "libos/uaccess.h"
 #include "libos/fs/vfs.h"
 #include "common/alloc.h"
+#include "common/spinlock.h"
 #include "common/string.h"
 #include "pal/pal.h"
 #include <asm-generic/errno.h>
@@ -20,8 +21,6 @@
 /* Enough for the frames between a vfork call and the function that made it (glibc's
  * spawn arguments, Go's forkAndExecInChild1 locals sit within a few hundred bytes). */
 #define VFORK_WINDOW (64 * 1024)
-/* Changed runs closer than this are sent as one record: fewer headers, same result. */
-#define VFORK_MERGE_GAP 32
 
 struct vfork_record {
     uint64_t offset; /* from the window's start */
@@ -34,6 +33,9 @@ static int g_notify = -1;
 static uint64_t g_window;
 static size_t g_window_len;
 static uint8_t *g_before;
+/* One sender: a second thread ending the child waits until the first has sent, so that
+ * its process exit cannot cut the records short. */
+static spinlock_t g_send_lock = SPINLOCK_INIT;
 
 void libos_vfork_release(void) {
     if (g_notify >= 0) {
@@ -45,11 +47,12 @@ void libos_vfork_release(void) {
     g_window_len = 0;
 }
 
-void libos_vfork_child_begin(int notify, uint64_t sp) {
+void libos_vfork_child_begin(int notify, uint64_t sp, bool shared_memory) {
     libos_vfork_release(); /* a vfork child's own children must not hold its parent's pipe */
+    g_send_lock = (spinlock_t)SPINLOCK_INIT;
     g_notify = notify;
-    if (notify < 0)
-        return;
+    if (notify < 0 || !shared_memory)
+        return; /* CLONE_VFORK without CLONE_VM: the parent waits, memory is not shared */
     size_t len = vfs_user_prefix((const void *)sp, VFORK_WINDOW, true);
     uint8_t *before = len ? rt_malloc(len) : NULL;
     if (!before)
@@ -75,34 +78,34 @@ static bool write_all(int h, const void *buf, size_t n) {
 }
 
 void libos_vfork_send_writes(void) {
-    if (g_notify < 0 || !g_before)
+    spin_lock(&g_send_lock);
+    uint8_t *before = g_before;
+    g_before = NULL;
+    if (g_notify < 0 || !before) {
+        spin_unlock(&g_send_lock);
         return;
-    /* The app may have unmapped or protected part of the window since. */
+    }
+    /* The app may have unmapped or protected part of the window since. Only the bytes the
+     * child changed go back: a byte it left alone may have been changed by a thread of
+     * the parent meanwhile, and must stay as that thread left it. */
     size_t len = vfs_user_prefix((const void *)g_window, g_window_len, false);
     const uint8_t *now = (const uint8_t *)g_window;
-    size_t i = 0;
-    while (i < len) {
-        if (now[i] == g_before[i]) {
+    for (size_t i = 0; i < len;) {
+        if (now[i] == before[i]) {
             i++;
             continue;
         }
-        size_t end = i + 1, same = 0;
-        for (size_t j = end; j < len && same < VFORK_MERGE_GAP; j++) {
-            if (now[j] != g_before[j]) {
-                end = j + 1;
-                same = 0;
-            } else {
-                same++;
-            }
-        }
+        size_t end = i + 1;
+        while (end < len && now[end] != before[end])
+            end++;
         struct vfork_record rec = {.offset = i, .len = end - i};
         if (!write_all(g_notify, &rec, sizeof(rec)) || !write_all(g_notify, now + i, end - i))
             break;
         i = end;
     }
-    rt_free(g_before);
-    g_before = NULL;
+    rt_free(before);
     g_window_len = 0;
+    spin_unlock(&g_send_lock);
 }
 
 /* Reads n bytes unless the child ends first. Like Linux's vfork wait this is not cut
@@ -118,7 +121,10 @@ static size_t read_from_child(int h, void *buf, size_t n) {
         if (r > 0) {
             got += (size_t)r;
         } else if (r == -EINTR) {
-            libos_thread_check_stop();
+            if (libos_thread_must_stop(libos_current_thread())) {
+                pal_close(h); /* this thread ends here: the child must not block on a full pipe */
+                libos_thread_check_stop();
+            }
             libos_signals_update_pending();
             if (pal_tcb()->signal_pending)
                 pal_sched_yield();
@@ -129,9 +135,9 @@ static size_t read_from_child(int h, void *buf, size_t n) {
     return got;
 }
 
-void libos_vfork_wait_child(int notify, uint64_t sp) {
+void libos_vfork_wait_child(int notify, uint64_t sp, bool shared_memory) {
     struct vfork_record rec;
-    while (read_from_child(notify, &rec, sizeof(rec)) == sizeof(rec)) {
+    while (shared_memory && read_from_child(notify, &rec, sizeof(rec)) == sizeof(rec)) {
         bool fits = rec.offset < VFORK_WINDOW && rec.len <= VFORK_WINDOW - rec.offset;
         void *dst = (void *)(sp + rec.offset);
         if (fits && rec.len && uaccess_ok(dst, rec.len, true)) {

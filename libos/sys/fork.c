@@ -120,7 +120,7 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
 
     if (pid == 0) {
         /* The child. Before the LibOS writes app memory (ctid): that write is the child's. */
-        libos_vfork_child_begin(notify[1], caller_sp);
+        libos_vfork_child_begin(notify[1], caller_sp, (flags & CLONE_VM) != 0);
         if (notify[0] >= 0)
             pal_close(notify[0]);
         g_fork_lock = (spinlock_t)SPINLOCK_INIT;
@@ -149,7 +149,7 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
     if (flags & CLONE_PARENT_SETTID)
         *ptid = (int)pid;
     if (notify[0] >= 0)
-        libos_vfork_wait_child(notify[0], caller_sp);
+        libos_vfork_wait_child(notify[0], caller_sp, (flags & CLONE_VM) != 0);
     return pid;
 }
 

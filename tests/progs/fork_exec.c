@@ -262,6 +262,61 @@ static void check_vfork_child_writes(void) {
     EXPECT_VAL("the parent sees what the child wrote before execve", marker, 77);
 }
 
+/* A thread of the parent that writes into the vforking thread's frame while the child
+ * runs: the child must not write back bytes it did not change. */
+static volatile char *g_shared_bytes;
+static int g_child_running[2], g_parent_wrote[2];
+
+static void *write_while_child_runs(void *arg) {
+    (void)arg;
+    char c;
+    if (read(g_child_running[0], &c, 1) == 1) {
+        g_shared_bytes[1] = 'P';
+        if (write(g_parent_wrote[1], "w", 1) != 1)
+            tl_die("write");
+    }
+    return NULL;
+}
+
+static void check_vfork_keeps_parent_writes(void) {
+    volatile char bytes[3] = {'-', '-', '-'};
+    g_shared_bytes = bytes;
+    if (pipe(g_child_running) != 0 || pipe(g_parent_wrote) != 0)
+        tl_die("pipe");
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, write_while_child_runs, NULL) != 0)
+        tl_die("pthread_create");
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        char c;
+        bytes[0] = 'C';
+        bytes[2] = 'C';
+        if (write(g_child_running[1], "r", 1) != 1 || read(g_parent_wrote[0], &c, 1) != 1)
+            _exit(9);
+        _exit(0);
+    }
+    expect_status("vfork child beside a writing parent thread", pid, "exit 0");
+    pthread_join(thread, NULL);
+    char seen[4] = {bytes[0], bytes[1], bytes[2], 0};
+    EXPECT_STR("the child's bytes and the parent thread's between them", seen, "CPC");
+    close(g_child_running[0]);
+    close(g_child_running[1]);
+    close(g_parent_wrote[0]);
+    close(g_parent_wrote[1]);
+
+    /* CLONE_VFORK without CLONE_VM: the parent waits, but memory is a copy. */
+    volatile int untouched = 0;
+    fflush(stdout);
+    pid = (pid_t)RAW(SYS_clone, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) {
+        untouched = 9;
+        RAW(SYS_exit_group, 0);
+    }
+    expect_status("clone(CLONE_VFORK) without CLONE_VM", pid, "exit 0");
+    EXPECT_VAL("its writes stay its own", untouched, 0);
+}
+
 static void *idle_thread(void *arg) {
     char c;
     ssize_t n = read(*(int *)arg, &c, 1);
@@ -610,6 +665,7 @@ int main(int argc, char **argv) {
     check_waitid();
     check_vfork_and_clone();
     check_vfork_child_writes();
+    check_vfork_keeps_parent_writes();
     check_fork_with_threads();
     check_fork_while_files_churn();
     check_fork_drops_in_flight_references();
