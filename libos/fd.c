@@ -62,9 +62,9 @@ struct libos_file *file_new(enum file_kind kind, const struct file_ops *ops, int
      * until the store below; after it, fd_get finds the slot changed and lets go. The
      * count itself is only ever touched atomically. */
     _Static_assert(__builtin_offsetof(struct libos_file, refcount) == 0, "refcount comes first");
-    struct libos_file *next_all = f->next_all;
-    memset((char *)f + sizeof(f->refcount), 0, sizeof(*f) - sizeof(f->refcount));
-    f->next_all = next_all;
+    _Static_assert(__builtin_offsetof(struct libos_file, next_all) == 8, "next_all comes next");
+    size_t keep = __builtin_offsetof(struct libos_file, next_all) + sizeof(f->next_all);
+    memset((char *)f + keep, 0, sizeof(*f) - keep);
     f->kind = kind;
     f->ops = ops;
     f->handle = handle;

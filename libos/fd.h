@@ -36,6 +36,10 @@ enum file_kind { FILE_HOST, FILE_SYNTHETIC };
 
 struct libos_file {
     int refcount;
+    /* Every description made, for fork (libos/fd.c); written only under the free list's
+     * lock, never by the reset of a reused description (a fork must not copy it half
+     * written). */
+    struct libos_file *next_all;
     enum file_kind kind;
     const struct file_ops *ops;
     int handle;                   /* PAL handle, -1 for synthetic files */
@@ -44,7 +48,6 @@ struct libos_file {
     bool is_dir;                  /* known to be a directory (else: not known yet) */
     void *priv;                   /* synthetic files: their content and position */
     struct libos_file *next_free; /* released descriptions wait for reuse (libos/fd.c) */
-    struct libos_file *next_all;  /* every description made, for fork (libos/fd.c) */
     int fork_refs;                /* fork: how many of the child's fds hold it */
     bool fork_locked;             /* fork: its object lock is held across the copy */
 };
