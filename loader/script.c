@@ -28,8 +28,8 @@ const char *loader_follow_scripts(const char *program, char *host_path, size_t h
             return program;
         if (depth == SHEBANG_MAX_DEPTH)
             loader_fail(EXIT_ENCLOS_FAILURE,
-                        "%s: more than %d nested #! interpreters (Linux's limit); run a later "
-                        "one directly",
+                        "%s: more than %d nested #! scripts (Linux's limit); run a later one "
+                        "directly",
                         program, SHEBANG_MAX_DEPTH);
         char *interp = rt_malloc(SHEBANG_BUF_SIZE), *arg = rt_malloc(SHEBANG_BUF_SIZE);
         long r = shebang_parse(head, (size_t)n, interp, SHEBANG_BUF_SIZE, arg, SHEBANG_BUF_SIZE);
@@ -38,7 +38,7 @@ const char *loader_follow_scripts(const char *program, char *host_path, size_t h
                         "%s: its #! interpreter path does not end within the %d bytes Linux "
                         "reads of it; shorten it",
                         program, SHEBANG_BUF_SIZE);
-        if (r < 0)
+        if (r < 0 || !interp[0])
             loader_fail(EXIT_ENCLOS_FAILURE, "%s: its #! line names no interpreter", program);
         /* argv becomes: interpreter [arg] script argv[1]... */
         int old = *argc, add = arg[0] ? 3 : 2;

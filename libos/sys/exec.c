@@ -169,6 +169,8 @@ static long find_target(int dirfd, const char *path, int at_flags, const char *f
                     : shebang_parse(head, (size_t)n, interp, sizeof(interp), arg, sizeof(arg));
             pal_close(t->handle);
             t->handle = -1;
+            if (r == 0 && !interp[0])
+                r = -EACCES; /* "#!" and nothing: what Linux's open of the empty name gives */
             if (r < 0)
                 break;
             /* argv becomes: interpreter [arg] filename argv[1]... */

@@ -1,7 +1,8 @@
 /* unit-sources: common/shebang.c common/string.c */
-/* The `#!` line parser against what Linux's binfmt_script does with the same bytes: one
- * optional argument that keeps its inner blanks, blanks and a CR trimmed at its end, the
- * line ending at the buffer's end when it has no newline, and the errors. */
+/* The `#!` line parser against what Linux's binfmt_script does with the same bytes
+ * (checked with /bin/echo scripts natively): one optional argument that keeps its inner
+ * blanks and loses trailing ones, '\r' kept, a NUL ending the name and the argument,
+ * without a newline only the first 255 bytes, and the errors. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,11 +26,11 @@ int main(void) {
     expect(__LINE__, "#!/bin/sh\necho hi\n", 0, "/bin/sh", "");
     expect(__LINE__, "#! /bin/sh -e\n", 0, "/bin/sh", "-e");
     expect(__LINE__, "#!\t/usr/bin/env  python3 -u \t\n", 0, "/usr/bin/env", "python3 -u");
-    expect(__LINE__, "#!/bin/sh -x\r\n", 0, "/bin/sh", "-x");
+    expect(__LINE__, "#!/bin/sh -x\r\n", 0, "/bin/sh", "-x\r");
     expect(__LINE__, "#!/bin/sh\r\n", 0, "/bin/sh\r", "");          /* Linux's "bad interpreter" */
     expect(__LINE__, "#!/bin/busybox sh", 0, "/bin/busybox", "sh"); /* no newline */
     expect(__LINE__, "#!/bin/sh\n#!/bin/other x\n", 0, "/bin/sh", "");
-    expect(__LINE__, "#!", -ENOEXEC, NULL, NULL);
+    expect(__LINE__, "#!", 0, "", ""); /* the padding NUL ends an empty name (execve: EACCES) */
     expect(__LINE__, "#!   \nexit\n", -ENOEXEC, NULL, NULL);
     expect(__LINE__, "#!\n/bin/sh\n", -ENOEXEC, NULL, NULL);
     expect(__LINE__, "#!/a/path/of/exactly/thirty-two/ch x\n", -ENAMETOOLONG, NULL, NULL);
@@ -37,27 +38,34 @@ int main(void) {
            "x");
     expect(__LINE__, "#!/bin/sh an argument of thirty-two chars!\n", -E2BIG, NULL, NULL);
 
-    /* Only the first n bytes count: a line cut by the buffer's end ends there. */
+    /* A NUL ends the name, and then there is no argument; it ends an argument too. */
     char interp[32], arg[32];
-    CHECK(shebang_parse("#!/bin/sh -e\n", 7, interp, sizeof(interp), arg, sizeof(arg)) == 0 &&
-              !strcmp(interp, "/bin/") && !strcmp(arg, ""),
-          "a cut line: '%s' '%s'", interp, arg);
+    CHECK(shebang_parse("#!/bin/echo\0 junk\n", 17, interp, sizeof(interp), arg, sizeof(arg)) ==
+                  0 &&
+              !strcmp(interp, "/bin/echo") && !strcmp(arg, ""),
+          "a NUL after the name: '%s' '%s'", interp, arg);
+    CHECK(shebang_parse("#!/bin/echo a\0b\n", 16, interp, sizeof(interp), arg, sizeof(arg)) == 0 &&
+              !strcmp(arg, "a"),
+          "a NUL in the argument: '%s'", arg);
 
-    /* What Linux does with a line longer than the buffer: an argument is cut, an
-     * interpreter path that runs to the end is refused. */
+    /* What Linux does with a line longer than it reads: an argument is cut at byte 255, an
+     * interpreter path that does not end before it is refused. */
     char full[SHEBANG_BUF_SIZE], big_interp[SHEBANG_BUF_SIZE], big_arg[SHEBANG_BUF_SIZE];
     memset(full, 'x', sizeof(full));
     memcpy(full, "#!/bin/sh ", 10);
     CHECK(shebang_parse(full, sizeof(full), big_interp, sizeof(big_interp), big_arg,
                         sizeof(big_arg)) == 0 &&
-              !strcmp(big_interp, "/bin/sh") && strlen(big_arg) == SHEBANG_BUF_SIZE - 10,
-          "a long argument is cut at the buffer's end");
+              !strcmp(big_interp, "/bin/sh") && strlen(big_arg) == SHEBANG_BUF_SIZE - 1 - 10,
+          "a long argument is cut before the last byte: %zu", strlen(big_arg));
     memcpy(full, "#!/bin/xxxx", 11);
     CHECK(shebang_parse(full, sizeof(full), big_interp, sizeof(big_interp), big_arg,
                         sizeof(big_arg)) == -ENOEXEC,
-          "an interpreter path cut by the buffer's end is refused");
-    CHECK(shebang_parse(full, sizeof(full) - 1, big_interp, sizeof(big_interp), big_arg,
-                        sizeof(big_arg)) == 0,
-          "a short file without a newline ends the path at its end");
+          "an interpreter path cut by the end of what was read is refused");
+    CHECK(shebang_parse(full, 255, big_interp, sizeof(big_interp), big_arg, sizeof(big_arg)) ==
+              -ENOEXEC,
+          "a 255-byte file whose path has no end is refused too");
+    CHECK(shebang_parse(full, 254, big_interp, sizeof(big_interp), big_arg, sizeof(big_arg)) == 0 &&
+              strlen(big_interp) == 252,
+          "a shorter file ends the path at its end (the padding NUL)");
     return unit_report("test_shebang");
 }
