@@ -67,6 +67,9 @@ long libos_keepcaps_prctl(int option, unsigned long arg);
 /* fork: the credentials are locked across the copy. */
 void libos_creds_fork_lock(void);
 void libos_creds_fork_unlock(void);
+/* Whether the app holds capability cap (CAP_*) in the credentials the LibOS keeps: the
+ * host process may hold more (enclos run as root by an app that dropped to a user). */
+bool libos_capable(int cap);
 /* The real uid the LibOS keeps (what a signal's si_uid carries). */
 unsigned libos_real_uid(void);
 /* The /proc/PID/status line for key ("Uid", "Groups"... without the colon) from the ids the

@@ -74,6 +74,15 @@ static long copy_name(const char *uname, char *out) {
     return 0;
 }
 
+/* What Linux returns when the app's buffer cannot be written: it fetches first and fails
+ * on the copy, so an error, an empty result or a too small buffer come before EFAULT.
+ * needed is the host's answer to the same call with size 0. */
+static long copy_out_result(long needed, size_t size) {
+    if (needed <= 0)
+        return needed;
+    return (size_t)needed > size ? -ERANGE : -EFAULT;
+}
+
 static long get_xattr(struct xattr_target *t, const char *uname, void *value, size_t size) {
     char name[XATTR_NAME_MAX + 1];
     long r = copy_name(uname, name);
@@ -81,25 +90,25 @@ static long get_xattr(struct xattr_target *t, const char *uname, void *value, si
         return r;
     if (size > XATTR_SIZE_MAX)
         size = XATTR_SIZE_MAX;
-    if (size && !UACCESS_WRITE(value, size))
-        return -EFAULT;
     if (target_synthetic(t))
         return -EOPNOTSUPP;
-    if (t->file)
-        return pal_fgetxattr(t->file->handle, name, value, size);
-    return pal_getxattr(t->path->hpath, name, value, size, t->follow);
+    bool bad_buffer = size && !UACCESS_WRITE(value, size);
+    size_t ask = bad_buffer ? 0 : size; /* the host must not write there: ask for the size */
+    r = t->file ? pal_fgetxattr(t->file->handle, name, value, ask)
+                : pal_getxattr(t->path->hpath, name, value, ask, t->follow);
+    return bad_buffer ? copy_out_result(r, size) : r;
 }
 
 static long list_xattr(struct xattr_target *t, char *list, size_t size) {
     if (size > XATTR_LIST_MAX)
         size = XATTR_LIST_MAX;
-    if (size && !UACCESS_WRITE(list, size))
-        return -EFAULT;
     if (target_synthetic(t))
         return 0;
-    if (t->file)
-        return pal_flistxattr(t->file->handle, list, size);
-    return pal_listxattr(t->path->hpath, list, size, t->follow);
+    bool bad_buffer = size && !UACCESS_WRITE(list, size);
+    size_t ask = bad_buffer ? 0 : size;
+    long r = t->file ? pal_flistxattr(t->file->handle, list, ask)
+                     : pal_listxattr(t->path->hpath, list, ask, t->follow);
+    return bad_buffer ? copy_out_result(r, size) : r;
 }
 
 static long set_xattr(struct xattr_target *t, const char *uname, const void *value, size_t size,

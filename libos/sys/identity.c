@@ -65,6 +65,13 @@ static struct creds *creds(void) {
     return &g_creds;
 }
 
+bool libos_capable(int cap) {
+    spin_lock(&g_creds_lock);
+    bool has = (creds()->cap_effective >> cap) & 1;
+    spin_unlock(&g_creds_lock);
+    return has;
+}
+
 static unsigned read_id(int which) {
     spin_lock(&g_creds_lock);
     const struct creds *c = creds();

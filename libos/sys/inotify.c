@@ -23,17 +23,22 @@
      IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | 0x40000000U /* IN_ISDIR */ | \
      IN_ONESHOT)
 
+/* Every operation is the host's (FILE_OP falls back to host_file_ops); the ops pointer
+ * itself is what tells an inotify description from any other host description. */
+static const struct file_ops inotify_ops;
+
 static long inotify_new(int flags) {
     if (flags & ~(IN_NONBLOCK | IN_CLOEXEC))
         return -EINVAL;
     long h = pal_inotify_init(flags & IN_NONBLOCK);
     if (h < 0)
         return h;
-    struct libos_file *f = file_new_host((int)h, O_RDONLY | (flags & IN_NONBLOCK), NULL);
+    struct libos_file *f = file_new(FILE_HOST, &inotify_ops, (int)h);
     if (!f) {
         pal_close((int)h);
         return -ENOMEM;
     }
+    f->status_flags = O_RDONLY | (flags & IN_NONBLOCK);
     return fd_install(f, 0, (flags & IN_CLOEXEC) != 0);
 }
 
@@ -45,12 +50,13 @@ SYSCALL(inotify_init1, SUPPORT_FULL) {
     return inotify_new(ARG_INT(0));
 }
 
-/* The host handle of an inotify fd; a description the LibOS makes is not one. */
+/* The description of an inotify fd: EBADF for no fd, EINVAL for any other kind, before
+ * the path is looked at (Linux's order). */
 static long instance(int fd, struct libos_file **out) {
     struct libos_file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    if (f->handle < 0) {
+    if (f->ops != &inotify_ops) {
         file_put(f);
         return -EINVAL;
     }

@@ -9,54 +9,64 @@
 #include <linux/mman.h>
 
 #define PAGE VMA_PAGE_SIZE
+#define USER_SPACE_TOP 0x7ffffffff000UL /* Linux's TASK_SIZE on x86-64 (4-level) */
 
-/* [start, start + len rounded up to pages) when it is all the app's; -ENOMEM when it is
- * not (or wraps). */
-static long app_range(uint64_t start, uint64_t len, uint64_t *end_out) {
-    uint64_t end = (start + len + PAGE - 1) & ~(PAGE - 1);
-    if (end < start || (len && end == start))
-        return -ENOMEM;
+/* Whether [start, end) is all the app's; -ENOMEM when it is not. */
+static long app_range(uint64_t start, uint64_t end) {
     struct vma_tree *t = libos_vma_tree();
     vma_lock(t);
     bool all_app =
         vma_range_accessible(t, start, end, 0) && vma_range_owned_by(t, start, end, VMA_OWNER_APP);
     vma_unlock(t);
-    *end_out = end;
     return all_app ? 0 : -ENOMEM;
 }
 
+/* len rounded up to whole pages the way Linux's PAGE_ALIGN does: a length within a page of
+ * the top wraps to 0, which each call treats as nothing to do. */
+static uint64_t page_align(uint64_t len) {
+    return (len + PAGE - 1) & ~(PAGE - 1);
+}
+
 SYSCALL(msync, SUPPORT_FULL) {
-    uint64_t start = ARG_ULONG(0), len = ARG_ULONG(1), end;
+    uint64_t start = ARG_ULONG(0), len = page_align(ARG_ULONG(1)), end = start + len;
     int flags = ARG_INT(2);
     if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (start & (PAGE - 1)) ||
         ((flags & MS_ASYNC) && (flags & MS_SYNC)))
         return -EINVAL;
-    long r = app_range(start, len, &end);
-    if (r < 0 || end == start)
-        return r;
-    return pal_mem_sync((void *)start, end - start, flags);
+    if (end < start)
+        return -ENOMEM;
+    if (end == start)
+        return 0;
+    long r = app_range(start, end);
+    return r < 0 ? r : pal_mem_sync((void *)start, len, flags);
 }
 
 SYSCALL(mincore, SUPPORT_FULL) {
-    uint64_t start = ARG_ULONG(0), len = ARG_ULONG(1), end;
+    uint64_t start = ARG_ULONG(0), len = ARG_ULONG(1);
     unsigned char *vec = ARG_PTR(unsigned char *, 2);
     if (start & (PAGE - 1))
         return -EINVAL;
-    long r = app_range(start, len, &end);
-    if (r < 0 || end == start)
-        return r;
+    if (len > USER_SPACE_TOP || start > USER_SPACE_TOP - len)
+        return -ENOMEM; /* beyond the user address space: Linux's access_ok */
+    uint64_t end = start + page_align(len);
+    if (end == start)
+        return 0;
     if (!UACCESS_WRITE(vec, (end - start) / PAGE))
         return -EFAULT;
-    return pal_mem_residency((void *)start, end - start, vec);
+    long r = app_range(start, end);
+    return r < 0 ? r : pal_mem_residency((void *)start, end - start, vec);
 }
 
 /* mlock and munlock take any address: the range is widened to whole pages. */
-static long lock_range(uint64_t addr, uint64_t len, int lock_flags) {
-    uint64_t start = addr & ~(PAGE - 1), end;
-    long r = app_range(start, len + (addr - start), &end);
-    if (r < 0 || end == start)
-        return r;
-    return pal_mem_lock((void *)start, end - start, lock_flags);
+static long lock_range(uint64_t addr, uint64_t len_in, int lock_flags) {
+    uint64_t start = addr & ~(PAGE - 1), len = page_align(len_in + (addr - start));
+    uint64_t end = start + len;
+    if (end < start)
+        return -EINVAL;
+    if (end == start)
+        return 0;
+    long r = app_range(start, end);
+    return r < 0 ? r : pal_mem_lock((void *)start, len, lock_flags);
 }
 
 SYSCALL(mlock, SUPPORT_FULL) {

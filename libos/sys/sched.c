@@ -2,13 +2,18 @@
  * sched_get_priority_{max,min}, sched_rr_get_interval, getpriority, setpriority. The app's
  * threads and processes are host threads and processes under the same ids, so policies and
  * nice values are the host's, for the app's own threads and its children alike; the LibOS
- * checks the arguments as Linux does and copies structures through its own memory. */
+ * checks the arguments as Linux does and copies structures through its own memory. The
+ * host process may be privileged where the app is not (it dropped to a user): what needs
+ * CAP_SYS_NICE is checked against the app's credentials (with Linux's default limits:
+ * RLIMIT_RTPRIO and RLIMIT_NICE 0, so no real-time policy and no lower nice without it). */
 #include "libos/syscall.h"
+#include "libos/libos.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include <linux/sched.h>
 #include <linux/time_types.h>
 
+#define CAP_SYS_NICE 23
 #define SCHED_RESET_ON_FORK 0x40000000
 #define PRIO_PROCESS 0
 #define PRIO_USER 2
@@ -16,6 +21,10 @@
 struct sched_param_abi {
     int sched_priority;
 };
+
+static bool realtime(int policy) {
+    return policy == SCHED_FIFO || policy == SCHED_RR || policy == SCHED_DEADLINE;
+}
 
 static bool policy_known(int policy) {
     switch (policy) {
@@ -65,9 +74,14 @@ static long param_in(int pid, const struct sched_param_abi *uparam, struct sched
 SYSCALL(sched_setscheduler, SUPPORT_FULL) {
     int pid = ARG_INT(0), policy = ARG_INT(1);
     struct sched_param_abi param;
-    if (policy < 0 || !policy_known(policy & ~SCHED_RESET_ON_FORK))
-        return -EINVAL;
+    if (policy < 0)
+        return -EINVAL; /* the rest of the policy the host checks, after the pid, as Linux */
     long r = param_in(pid, ARG_PTR(const struct sched_param_abi *, 2), &param);
+    if (r == 0 && realtime(policy & ~SCHED_RESET_ON_FORK) && !libos_capable(CAP_SYS_NICE)) {
+        r = pal_sched_getscheduler(pid); /* ESRCH comes first */
+        if (r >= 0)
+            r = -EPERM;
+    }
     return r < 0 ? r : pal_sched_setscheduler(pid, policy, &param);
 }
 
@@ -75,6 +89,11 @@ SYSCALL(sched_setparam, SUPPORT_FULL) {
     int pid = ARG_INT(0);
     struct sched_param_abi param;
     long r = param_in(pid, ARG_PTR(const struct sched_param_abi *, 1), &param);
+    if (r == 0 && !libos_capable(CAP_SYS_NICE)) {
+        r = pal_sched_getscheduler(pid);
+        if (r >= 0)
+            r = realtime((int)r & ~SCHED_RESET_ON_FORK) ? -EPERM : 0;
+    }
     return r < 0 ? r : pal_sched_setparam(pid, &param);
 }
 
@@ -114,8 +133,18 @@ SYSCALL(getpriority, SUPPORT_FULL) {
 }
 
 SYSCALL(setpriority, SUPPORT_FULL) {
-    int which = ARG_INT(0);
+    int which = ARG_INT(0), who = ARG_INT(1), nice = ARG_INT(2);
     if (which < PRIO_PROCESS || which > PRIO_USER)
         return -EINVAL;
-    return pal_set_priority(which, ARG_INT(1), ARG_INT(2));
+    nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
+    if (!libos_capable(CAP_SYS_NICE)) {
+        /* Lower than now needs the capability; for a group or user, lower than the
+         * highest priority among them (what getpriority reports). */
+        long now = pal_get_priority(which, who);
+        if (now < 0)
+            return now;
+        if (nice < 20 - now)
+            return -EACCES;
+    }
+    return pal_set_priority(which, who, nice);
 }

@@ -79,6 +79,9 @@ int main(int argc, char **argv) {
         tl_die("pipe");
     EXPECT_ERR("add_watch on a pipe", RAW(SYS_inotify_add_watch, pipefd[0], "w", IN_CREATE),
                EINVAL);
+    EXPECT_ERR("add_watch on a pipe with a bad path",
+               RAW(SYS_inotify_add_watch, pipefd[0], (char *)8, IN_CREATE), EINVAL);
+    EXPECT_ERR("rm_watch on a pipe", RAW(SYS_inotify_rm_watch, pipefd[0], 1), EINVAL);
     EXPECT_ERR("add_watch on a closed fd", RAW(SYS_inotify_add_watch, 999, "w", IN_CREATE), EBADF);
     EXPECT_ERR("inotify_init1 bad flags", RAW(SYS_inotify_init1, 1), EINVAL);
     EXPECT_ERR("a bad path pointer", RAW(SYS_inotify_add_watch, fd, (char *)8, IN_CREATE), EFAULT);

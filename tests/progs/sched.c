@@ -1,7 +1,8 @@
 /* Scheduling policies and nice values: priority ranges, sched_getscheduler/setscheduler,
  * getparam/setparam, rr_get_interval, getpriority/setpriority for the process, another
  * thread and a child process, and the errors. Raw syscalls (musl's wrappers of some of
- * these are stubs). The nice values only go up, which any user may do. */
+ * these are stubs). The nice values only go up, which any user may do, and stop at 19
+ * (what is printed is how much they went up, whatever the nice the test started with). */
 #include "testlib.h"
 
 #include <pthread.h>
@@ -19,6 +20,11 @@ static void *idle_thread(void *arg) {
     while (read(g_pipe[0], &c, 1) < 0 && errno == EINTR) {
     }
     return NULL;
+}
+
+/* How far the nice value can go up from start by step: Linux stops at 19. */
+static int raised(int start, int step) {
+    return (start + step > 19 ? 19 : start + step) - start;
 }
 
 int main(int argc, char **argv) {
@@ -45,6 +51,10 @@ int main(int argc, char **argv) {
     EXPECT_ERR("SCHED_OTHER with a priority", RAW(SYS_sched_setscheduler, 0, SCHED_OTHER, &param),
                EINVAL);
     EXPECT_ERR("an unknown policy", RAW(SYS_sched_setscheduler, 0, 42, &param), EINVAL);
+    EXPECT_ERR("an unknown policy, param bad", RAW(SYS_sched_setscheduler, 0, 42, (void *)8),
+               EFAULT);
+    EXPECT_ERR("an unknown policy, no such process",
+               RAW(SYS_sched_setscheduler, 0x3ffffff0, 42, &param), ESRCH);
     EXPECT_ERR("sched_setscheduler NULL param", RAW(SYS_sched_setscheduler, 0, SCHED_OTHER, NULL),
                EINVAL);
     EXPECT_ERR("sched_getparam NULL", RAW(SYS_sched_getparam, 0, NULL), EINVAL);
@@ -57,7 +67,8 @@ int main(int argc, char **argv) {
     EXPECT_TRUE("getpriority: 20 - nice", base >= 1 && base <= 40);
     int nice = 20 - (int)base;
     EXPECT_OK("setpriority nice + 2", RAW(SYS_setpriority, PRIO_PROCESS, 0, nice + 2));
-    EXPECT_VAL("getpriority sees it", 20 - RAW(SYS_getpriority, PRIO_PROCESS, 0) - nice, 2);
+    EXPECT_VAL("getpriority sees it", 20 - RAW(SYS_getpriority, PRIO_PROCESS, 0) - nice,
+               raised(nice, 2));
     EXPECT_ERR("getpriority bad which", RAW(SYS_getpriority, 3, 0), EINVAL);
     EXPECT_ERR("setpriority bad which", RAW(SYS_setpriority, -1, 0, 0), EINVAL);
 
@@ -69,8 +80,10 @@ int main(int argc, char **argv) {
     while (!g_tid)
         sched_yield();
     EXPECT_OK("setpriority of another thread", RAW(SYS_setpriority, PRIO_PROCESS, g_tid, nice + 5));
-    EXPECT_VAL("that thread's nice", 20 - RAW(SYS_getpriority, PRIO_PROCESS, g_tid) - nice, 5);
-    EXPECT_VAL("this thread's is unchanged", 20 - RAW(SYS_getpriority, PRIO_PROCESS, 0) - nice, 2);
+    EXPECT_VAL("that thread's nice", 20 - RAW(SYS_getpriority, PRIO_PROCESS, g_tid) - nice,
+               raised(nice, 5));
+    EXPECT_VAL("this thread's is unchanged", 20 - RAW(SYS_getpriority, PRIO_PROCESS, 0) - nice,
+               raised(nice, 2));
     EXPECT_VAL("the other thread's policy", RAW(SYS_sched_getscheduler, g_tid), SCHED_OTHER);
     fflush(stdout);
     pid_t child = fork();
@@ -81,10 +94,33 @@ int main(int argc, char **argv) {
         _exit(0);
     }
     EXPECT_OK("setpriority of a child", RAW(SYS_setpriority, PRIO_PROCESS, child, nice + 7));
-    EXPECT_VAL("the child's nice", 20 - RAW(SYS_getpriority, PRIO_PROCESS, child) - nice, 7);
+    EXPECT_VAL("the child's nice", 20 - RAW(SYS_getpriority, PRIO_PROCESS, child) - nice,
+               raised(nice, 7));
     if (write(g_pipe[1], "xx", 2) != 2)
         tl_die("write");
     waitpid(child, NULL, 0);
     pthread_join(thread, NULL);
+
+    /* A process that gave up root: lowering its nice and real-time policies need
+     * CAP_SYS_NICE, which it no longer has (the test runs as root). */
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+        if (RAW(SYS_setresuid, 65534, 65534, 65534) != 0)
+            _exit(10);
+        int now = 20 - (int)RAW(SYS_getpriority, PRIO_PROCESS, 0);
+        if (now > -20 && RAW(SYS_setpriority, PRIO_PROCESS, 0, now - 1) != -EACCES)
+            _exit(11);
+        struct sched_param rt = {.sched_priority = 1};
+        if (RAW(SYS_sched_setscheduler, 0, SCHED_FIFO, &rt) != -EPERM)
+            _exit(12);
+        if (now < 19 && RAW(SYS_setpriority, PRIO_PROCESS, 0, now + 1) != 0)
+            _exit(13);
+        _exit(0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    EXPECT_VAL("without CAP_SYS_NICE: no lower nice, no SCHED_FIFO, a higher nice is fine",
+               WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status), 0);
     return tl_finish();
 }

@@ -103,6 +103,17 @@ static void check_arguments(void) {
                EFAULT);
     EXPECT_ERR("getxattr buffer bad", RAW(SYS_getxattr, "f", "user.color", (char *)8, 8), EFAULT);
     EXPECT_ERR("listxattr buffer bad", RAW(SYS_listxattr, "f", (char *)8, 64), EFAULT);
+    /* Linux fetches before it copies: these errors come first. */
+    EXPECT_ERR("getxattr of a missing one, buffer bad",
+               RAW(SYS_getxattr, "f", "user.no", (char *)8, 8), ENODATA);
+    EXPECT_ERR("getxattr buffer bad and too small",
+               RAW(SYS_getxattr, "f", "user.color", (char *)8, 1), ERANGE);
+    EXPECT_ERR("listxattr of a missing file, buffer bad",
+               RAW(SYS_listxattr, "nofile", (char *)8, 64), ENOENT);
+    EXPECT_VAL("llistxattr of a symlink without any, buffer bad",
+               RAW(SYS_llistxattr, "l", (char *)8, 64), 0);
+    EXPECT_ERR("getxattr /proc/self/status, buffer bad",
+               RAW(SYS_getxattr, "/proc/self/status", "user.a", (char *)8, 8), EOPNOTSUPP);
     EXPECT_ERR("setxattr value over 64 KiB", RAW(SYS_setxattr, "f", "user.big", buf, 65537, 0),
                E2BIG);
     EXPECT_ERR("getxattr path pointer bad", RAW(SYS_getxattr, (char *)8, "user.a", buf, 8), EFAULT);
