@@ -309,6 +309,27 @@ long fd_install(struct libos_file *f, int min_fd, bool cloexec) {
     return fd;
 }
 
+long fd_install_host(int handle, int status_flags, bool cloexec) {
+    struct libos_file *f = file_new_host(handle, status_flags, NULL);
+    if (!f) {
+        pal_close(handle);
+        return -ENOMEM;
+    }
+    return fd_install(f, 0, cloexec);
+}
+
+long fd_get_host(int fd, long synthetic_error, struct libos_file **out) {
+    struct libos_file *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    if (f->handle < 0) {
+        file_put(f);
+        return synthetic_error;
+    }
+    *out = f;
+    return 0;
+}
+
 HOT_PATH struct libos_file *fd_get(int fd) {
     if (fd < 0)
         return NULL;

@@ -68,8 +68,14 @@ void file_put(struct libos_file *f);
 
 /* Installs f at the lowest free fd >= min_fd; takes over the caller's reference. */
 long fd_install(struct libos_file *f, int min_fd, bool cloexec);
+/* A new host description over handle, installed at the lowest free fd: the fd, or -errno
+ * (the handle is closed on failure). */
+long fd_install_host(int handle, int status_flags, bool cloexec);
 /* Returns the description behind fd with a new reference, or NULL. */
 struct libos_file *fd_get(int fd);
+/* The description behind fd when it has a host handle (a new reference in *out): -EBADF
+ * for no fd, synthetic_error for a description the LibOS makes. */
+long fd_get_host(int fd, long synthetic_error, struct libos_file **out);
 long fd_close(int fd);
 /* dup3 semantics: newfd is closed first if open. */
 long fd_dup_to(int oldfd, int newfd, bool cloexec);

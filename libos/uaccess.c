@@ -15,9 +15,6 @@
 #include <asm-generic/errno.h>
 #include <stdint.h>
 
-/* The end of the user address space (x86-64, 4-level paging). */
-#define USER_SPACE_END 0x7ffffffff000ULL
-
 /* The cache missed: the tree under its lock. A range within one VMA is decided by its span,
  * which then replaces the older cache entry; a range over several VMAs walks them. Not
  * inlined: uaccess_ok's cache check then needs no stack frame. */

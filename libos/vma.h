@@ -25,6 +25,8 @@
 #define VMA_PAGE_SIZE 4096ULL
 #define VMA_PAGE_DOWN(x) ((uint64_t)(x) & ~(VMA_PAGE_SIZE - 1))
 #define VMA_PAGE_UP(x) (((uint64_t)(x) + VMA_PAGE_SIZE - 1) & ~(VMA_PAGE_SIZE - 1))
+/* The end of the user address space (x86-64, 4-level paging): Linux's TASK_SIZE. */
+#define USER_SPACE_END 0x7ffffffff000ULL
 
 /* Protections: the Linux PROT_* values. */
 #define VMA_PROT_READ 0x1

@@ -15,12 +15,7 @@ static long do_eventfd(unsigned initial, int flags) {
     long h = pal_eventfd(initial, flags & ~EFD_CLOEXEC);
     if (h < 0)
         return h;
-    struct libos_file *f = file_new_host((int)h, O_RDWR | (flags & EFD_NONBLOCK), NULL);
-    if (!f) {
-        pal_close((int)h);
-        return -ENOMEM;
-    }
-    return fd_install(f, 0, (flags & EFD_CLOEXEC) != 0);
+    return fd_install_host((int)h, O_RDWR | (flags & EFD_NONBLOCK), (flags & EFD_CLOEXEC) != 0);
 }
 
 SYSCALL(eventfd, SUPPORT_FULL) {

@@ -35,19 +35,6 @@ static long resolve_host(int dirfd, const char *path, int resolve_flags, long ro
     return 0;
 }
 
-/* The handle behind fd for a change; synthetic descriptions give ro_error. */
-static long handle_for_change(int fd, long ro_error, struct libos_file **out) {
-    struct libos_file *f = fd_get(fd);
-    if (!f)
-        return -EBADF;
-    if (f->handle < 0) {
-        file_put(f);
-        return ro_error;
-    }
-    *out = f;
-    return 0;
-}
-
 static long chmod_at(int dirfd, const char *path, int mode) {
     struct vfs_path *p;
     long r = resolve_host(dirfd, path, VFS_FOLLOW, -EPERM, &p);
@@ -68,7 +55,7 @@ SYSCALL(fchmodat, SUPPORT_FULL) {
 
 SYSCALL(fchmod, SUPPORT_FULL) {
     struct libos_file *f;
-    long r = handle_for_change(ARG_INT(0), -EPERM, &f);
+    long r = fd_get_host(ARG_INT(0), -EPERM, &f);
     if (r < 0)
         return r;
     r = pal_fchmod(f->handle, ARG_INT(1) & 07777);
@@ -109,7 +96,7 @@ SYSCALL(fchownat, SUPPORT_FULL) {
 
 SYSCALL(fchown, SUPPORT_FULL) {
     struct libos_file *f;
-    long r = handle_for_change(ARG_INT(0), -EPERM, &f);
+    long r = fd_get_host(ARG_INT(0), -EPERM, &f);
     if (r < 0)
         return r;
     r = pal_fchown(f->handle, ARG_UINT(1), ARG_UINT(2));
@@ -133,7 +120,7 @@ SYSCALL(ftruncate, SUPPORT_FULL) {
     if (ARG_LONG(1) < 0)
         return -EINVAL;
     struct libos_file *f;
-    long r = handle_for_change(ARG_INT(0), -EINVAL, &f);
+    long r = fd_get_host(ARG_INT(0), -EINVAL, &f);
     if (r < 0)
         return r;
     r = pal_ftruncate(f->handle, (uint64_t)ARG_LONG(1));
@@ -143,7 +130,7 @@ SYSCALL(ftruncate, SUPPORT_FULL) {
 
 static long sync_fd(int fd, bool data_only) {
     struct libos_file *f;
-    long r = handle_for_change(fd, -EINVAL, &f);
+    long r = fd_get_host(fd, -EINVAL, &f);
     if (r < 0)
         return r;
     r = pal_fsync(f->handle, data_only);
@@ -161,7 +148,7 @@ SYSCALL(sync_file_range, SUPPORT_FULL) {
     if ((flags & ~SYNC_FILE_RANGE_ALL) || off < 0 || n < 0 || off + n < off)
         return -EINVAL;
     struct libos_file *f;
-    long r = handle_for_change(ARG_INT(0), -ESPIPE, &f);
+    long r = fd_get_host(ARG_INT(0), -ESPIPE, &f);
     if (r < 0)
         return r;
     struct stat st;
@@ -202,7 +189,7 @@ SYSCALL(fallocate, SUPPORT_FULL) {
     if (off < 0 || len <= 0)
         return -EINVAL;
     struct libos_file *f;
-    long r = handle_for_change(ARG_INT(0), -EBADF, &f);
+    long r = fd_get_host(ARG_INT(0), -EBADF, &f);
     if (r < 0)
         return r;
     r = pal_fallocate(f->handle, ARG_INT(1), (uint64_t)off, (uint64_t)len);
@@ -220,7 +207,7 @@ static long utimens_at(int dirfd, const char *path, const struct __kernel_timesp
         if (dirfd == AT_FDCWD)
             return -EFAULT;
         struct libos_file *f;
-        long r = handle_for_change(dirfd, -EPERM, &f);
+        long r = fd_get_host(dirfd, -EPERM, &f);
         if (r < 0)
             return r;
         r = pal_futimens(f->handle, times);

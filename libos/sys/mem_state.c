@@ -1,7 +1,9 @@
 /* The state of mapped memory, not its layout: msync (write shared file pages back),
  * mincore (which pages are resident) and mlock/mlock2/munlock (keep pages resident). Each
  * acts on the host's mapping of the same range once the VMA tree says the whole range is
- * the app's; like Linux, a range with a hole (or the runtime's pages) is ENOMEM. */
+ * the app's; like Linux, a range with a hole (or the runtime's pages) is ENOMEM. Lengths
+ * are rounded up as Linux's PAGE_ALIGN does (VMA_PAGE_UP): a length within a page of the
+ * top wraps to 0, which each call treats as nothing to do. */
 #include "libos/syscall.h"
 #include "libos/vma.h"
 #include "libos/uaccess.h"
@@ -9,7 +11,6 @@
 #include <linux/mman.h>
 
 #define PAGE VMA_PAGE_SIZE
-#define USER_SPACE_TOP 0x7ffffffff000UL /* Linux's TASK_SIZE on x86-64 (4-level) */
 
 /* Whether [start, end) is all the app's; -ENOMEM when it is not. */
 static long app_range(uint64_t start, uint64_t end) {
@@ -21,14 +22,8 @@ static long app_range(uint64_t start, uint64_t end) {
     return all_app ? 0 : -ENOMEM;
 }
 
-/* len rounded up to whole pages the way Linux's PAGE_ALIGN does: a length within a page of
- * the top wraps to 0, which each call treats as nothing to do. */
-static uint64_t page_align(uint64_t len) {
-    return (len + PAGE - 1) & ~(PAGE - 1);
-}
-
 SYSCALL(msync, SUPPORT_FULL) {
-    uint64_t start = ARG_ULONG(0), len = page_align(ARG_ULONG(1)), end = start + len;
+    uint64_t start = ARG_ULONG(0), len = VMA_PAGE_UP(ARG_ULONG(1)), end = start + len;
     int flags = ARG_INT(2);
     if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (start & (PAGE - 1)) ||
         ((flags & MS_ASYNC) && (flags & MS_SYNC)))
@@ -46,9 +41,9 @@ SYSCALL(mincore, SUPPORT_FULL) {
     unsigned char *vec = ARG_PTR(unsigned char *, 2);
     if (start & (PAGE - 1))
         return -EINVAL;
-    if (len > USER_SPACE_TOP || start > USER_SPACE_TOP - len)
+    if (len > USER_SPACE_END || start > USER_SPACE_END - len)
         return -ENOMEM; /* beyond the user address space: Linux's access_ok */
-    uint64_t end = start + page_align(len);
+    uint64_t end = start + VMA_PAGE_UP(len);
     if (end == start)
         return 0;
     if (!UACCESS_WRITE(vec, (end - start) / PAGE))
@@ -59,7 +54,7 @@ SYSCALL(mincore, SUPPORT_FULL) {
 
 /* mlock and munlock take any address: the range is widened to whole pages. */
 static long lock_range(uint64_t addr, uint64_t len_in, int lock_flags) {
-    uint64_t start = addr & ~(PAGE - 1), len = page_align(len_in + (addr - start));
+    uint64_t start = VMA_PAGE_DOWN(addr), len = VMA_PAGE_UP(len_in + (addr - start));
     uint64_t end = start + len;
     if (end < start)
         return -EINVAL;

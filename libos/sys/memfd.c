@@ -34,10 +34,5 @@ SYSCALL(memfd_create, SUPPORT_FULL) {
     long h = pal_memfd_create(name, flags & ~MFD_CLOEXEC);
     if (h < 0)
         return h;
-    struct libos_file *f = file_new_host((int)h, O_RDWR | O_LARGEFILE, NULL);
-    if (!f) {
-        pal_close((int)h);
-        return -ENOMEM;
-    }
-    return fd_install(f, 0, (flags & MFD_CLOEXEC) != 0);
+    return fd_install_host((int)h, O_RDWR | O_LARGEFILE, (flags & MFD_CLOEXEC) != 0);
 }

@@ -36,8 +36,6 @@ _Static_assert(PAL_PROT_READ == PROT_READ && PAL_PROT_WRITE == PROT_WRITE &&
 #define PAGE VMA_PAGE_SIZE
 #define PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 
-/* The end of the user address space (x86-64, 4-level paging): Linux's TASK_SIZE. */
-#define USER_SPACE_END 0x7ffffffff000ULL
 /* Linux's default vm.mmap_min_addr: nothing may be mapped below. */
 #define MMAP_MIN_ADDR 0x10000ULL
 /* The gap kept between the main stack and the mmap area (Linux's stack_guard_gap). */

@@ -27,25 +27,7 @@ SYSCALL(timerfd_create, SUPPORT_FULL) {
     long h = pal_timerfd_create(clockid, flags & TFD_NONBLOCK);
     if (h < 0)
         return h;
-    struct libos_file *f = file_new_host((int)h, O_RDWR | (flags & TFD_NONBLOCK), NULL);
-    if (!f) {
-        pal_close((int)h);
-        return -ENOMEM;
-    }
-    return fd_install(f, 0, (flags & TFD_CLOEXEC) != 0);
-}
-
-/* The host handle of a timerfd fd; a description the LibOS makes is no timerfd. */
-static long timer_handle(int fd, struct libos_file **out) {
-    struct libos_file *f = fd_get(fd);
-    if (!f)
-        return -EBADF;
-    if (f->handle < 0) {
-        file_put(f);
-        return -EINVAL;
-    }
-    *out = f;
-    return 0;
+    return fd_install_host((int)h, O_RDWR | (flags & TFD_NONBLOCK), (flags & TFD_CLOEXEC) != 0);
 }
 
 static bool timespec_valid(const struct __kernel_timespec *ts) {
@@ -63,7 +45,7 @@ SYSCALL(timerfd_settime, SUPPORT_FULL) {
         !timespec_valid(&new_value.it_value) || !timespec_valid(&new_value.it_interval))
         return -EINVAL;
     struct libos_file *f;
-    long r = timer_handle(ARG_INT(0), &f);
+    long r = fd_get_host(ARG_INT(0), -EINVAL, &f); /* one the LibOS makes is no timerfd */
     if (r < 0)
         return r;
     r = pal_timerfd_settime(f->handle, flags, &new_value, uold ? &old_value : NULL);
@@ -79,7 +61,7 @@ SYSCALL(timerfd_settime, SUPPORT_FULL) {
 SYSCALL(timerfd_gettime, SUPPORT_FULL) {
     struct __kernel_itimerspec *ucur = ARG_PTR(struct __kernel_itimerspec *, 1);
     struct libos_file *f;
-    long r = timer_handle(ARG_INT(0), &f);
+    long r = fd_get_host(ARG_INT(0), -EINVAL, &f); /* one the LibOS makes is no timerfd */
     if (r < 0)
         return r;
     struct __kernel_itimerspec cur;
