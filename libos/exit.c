@@ -7,6 +7,7 @@
 #include "libos/vma.h"
 #include "libos/thread.h"
 #include "libos/futex.h"
+#include "libos/drain.h"
 #include "libos/profile.h"
 
 static void print_pal_line(const char *text) {
@@ -38,6 +39,8 @@ void libos_print_stats(void) {
     log_raw("  threads: peak %u; futex waits %lu, wakes %lu (%lu found no waiter: no host call)\n",
             libos_thread_peak(), (unsigned long)fs->waits, (unsigned long)fs->wakes,
             (unsigned long)fs->wakes_without_waiters);
+    log_raw("  drained sockets: %lu reads answered EAGAIN without a host call\n",
+            (unsigned long)__atomic_load_n(&g_drain_answered, __ATOMIC_RELAXED));
     const struct libos_memory_stats *ms = libos_memory_stats();
     log_raw("  memory syscalls: %lu PAL calls made, %lu answered from the VMA tree alone\n",
             (unsigned long)ms->pal_calls, (unsigned long)ms->pal_calls_avoided);

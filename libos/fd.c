@@ -3,6 +3,7 @@
  * handle, always outside the table lock. */
 #include "common/hot.h"
 #include "libos/fd.h"
+#include "libos/drain.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
 #include "common/spinlock.h"
@@ -523,4 +524,19 @@ void fd_close_range(unsigned first, unsigned last, bool cloexec) {
 
 void fd_close_on_exec(void) {
     close_matching(0, ~0u, true);
+}
+
+void fd_mark_shared(bool only_kept_by_exec) {
+    spin_lock(&g_fd_lock);
+    bool all = !only_kept_by_exec;
+    for (unsigned fd = 0; fd < g_slot_count && !all; fd++) {
+        struct libos_file *f = g_slots[fd].file;
+        all = f && f != &g_reserved && !g_slots[fd].cloexec && (f->drain_flags & DRAIN_EPOLL);
+    }
+    for (unsigned fd = 0; fd < g_slot_count; fd++) {
+        struct libos_file *f = g_slots[fd].file;
+        if (f && f != &g_reserved && (all || !g_slots[fd].cloexec))
+            drain_mark(f, DRAIN_SHARED);
+    }
+    spin_unlock(&g_fd_lock);
 }

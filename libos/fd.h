@@ -50,6 +50,11 @@ struct libos_file {
     struct libos_file *next_free; /* released descriptions wait for reuse (libos/fd.c) */
     int fork_refs;                /* fork: how many of the child's fds hold it */
     bool fork_locked;             /* fork: its object lock is held across the copy */
+    /* Drained-socket reads (libos/drain.h): what the description is, how many epoll
+     * entries watch it edge-triggered, and what its last read found. */
+    uint8_t drain_flags;
+    uint16_t drain_watches;
+    uint64_t drain_state;
 };
 
 #define FD_MAX 65536
@@ -111,6 +116,9 @@ void fd_fork_unlock(void);
  * child's fds only. References other threads held during the copy (a read in progress)
  * belong to threads the child does not have; a description only they held is released. */
 void fd_after_fork_child(void);
+/* fork and vfork: every description the child gets (for vfork, those that outlive its
+ * execve; all if one of them is an epoll set) is marked shared (libos/drain.h). */
+void fd_mark_shared(bool only_kept_by_exec);
 /* Closes the fds marked close-on-exec (execve). */
 void fd_close_on_exec(void);
 

@@ -15,6 +15,7 @@ struct libos_config {
     uint64_t brk_max_size; /* sys.brk.max_size */
     enum pal_catch_kind catch_kind;
     bool syscall_patching; /* libos.syscall_patching / --syscall-patching */
+    bool drained_reads;    /* libos.drained_reads / --drained-reads (libos/drain.h) */
     bool profile;          /* `enclos profile`: print a manifest fragment at exit */
 };
 

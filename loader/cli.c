@@ -47,6 +47,10 @@ static const char g_usage[] =
     "                          rewrite the syscall sites of the program's code into\n"
     "                          direct calls into the LibOS at load time (default: on,\n"
     "                          or the manifest's libos.syscall_patching)\n"
+    "  --drained-reads=on|off  answer EAGAIN without a host call when an edge-triggered\n"
+    "                          epoll app reads a TCP socket it just drained and nothing\n"
+    "                          can have arrived unseen (default: on, or the manifest's\n"
+    "                          libos.drained_reads; docs/net.md)\n"
     "  --catch=sud|seccomp     kernel mechanism that traps syscalls the LibOS did not\n"
     "                          patch (default: sud, Syscall User Dispatch)\n"
     "  --debug-unsafe-gate     debugging only: blocking host calls skip the pending-signal\n"
@@ -105,10 +109,19 @@ static const char *option_value(const char *arg, const char *name) {
     return NULL;
 }
 
+static int on_off(const char *option, const char *value) {
+    if (!strcmp(value, "on"))
+        return 1;
+    if (strcmp(value, "off"))
+        loader_fail(EXIT_ENCLOS_FAILURE, "%s: unknown value '%s' (use on or off)", option, value);
+    return 0;
+}
+
 void cli_parse(int argc, char **argv, struct cli_options *opt) {
     memset(opt, 0, sizeof(*opt));
     opt->log_level = -1;
     opt->syscall_patching = -1;
+    opt->drained_reads = -1;
     opt->edmm = -1;
     if (argc < 2)
         loader_fail(EXIT_ENCLOS_FAILURE, "missing command; try 'enclos --help'");
@@ -163,13 +176,9 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
                             v);
             opt->log_level = level;
         } else if ((v = option_value(a, "--syscall-patching"))) {
-            if (!strcmp(v, "on"))
-                opt->syscall_patching = 1;
-            else if (!strcmp(v, "off"))
-                opt->syscall_patching = 0;
-            else
-                loader_fail(EXIT_ENCLOS_FAILURE,
-                            "--syscall-patching: unknown value '%s' (use on or off)", v);
+            opt->syscall_patching = on_off("--syscall-patching", v);
+        } else if ((v = option_value(a, "--drained-reads"))) {
+            opt->drained_reads = on_off("--drained-reads", v);
         } else if ((v = option_value(a, "--catch"))) {
             if (!strcmp(v, "sud"))
                 opt->catch_kind = PAL_CATCH_SUD;

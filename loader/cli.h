@@ -13,6 +13,7 @@ struct cli_options {
     bool unsafe_gate; /* --debug-unsafe-gate */
     enum pal_catch_kind catch_kind;
     int syscall_patching; /* --syscall-patching: 1 on, 0 off, -1 not given */
+    int drained_reads;    /* --drained-reads: 1 on, 0 off, -1 not given */
     bool profile;         /* `enclos profile` */
     const char *pal;      /* --pal, NULL when not given */
     /* The enclave settings of the command line; 0 (-1 for edmm) when not given. */

@@ -208,6 +208,8 @@ void loader_main(int argc, char **argv, char **envp) {
     g_libos_config.catch_kind = opt.catch_kind;
     g_libos_config.syscall_patching =
         opt.syscall_patching >= 0 ? opt.syscall_patching != 0 : m.syscall_patching;
+    g_libos_config.drained_reads =
+        opt.drained_reads >= 0 ? opt.drained_reads != 0 : m.drained_reads;
     g_libos_config.stack_size = m.stack_size;
     g_libos_config.brk_max_size = m.brk_max_size;
     g_libos_config.profile = opt.profile;

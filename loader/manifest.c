@@ -224,6 +224,11 @@ static int apply_syscall_patching(struct context *cx, const char *key, const str
     return get_bool(cx, key, v, &cx->m->syscall_patching);
 }
 
+static int apply_drained_reads(struct context *cx, const char *key, const struct toml_value *v) {
+    cx->m->set.drained_reads = true;
+    return get_bool(cx, key, v, &cx->m->drained_reads);
+}
+
 static int apply_argv(struct context *cx, const char *key, const struct toml_value *v) {
     struct manifest *m = cx->m;
     m->set.argv = true;
@@ -495,6 +500,7 @@ struct key_rule {
 };
 
 static const struct key_rule g_rules[] = {
+    {"libos.drained_reads", apply_drained_reads},
     {"libos.entrypoint", apply_entrypoint},
     {"libos.syscall_patching", apply_syscall_patching},
     {"loader.argv", apply_argv},
@@ -622,6 +628,7 @@ void manifest_defaults(struct manifest *m) {
     m->stack_size = MANIFEST_DEFAULT_STACK_SIZE;
     m->brk_max_size = MANIFEST_DEFAULT_BRK_MAX_SIZE;
     m->syscall_patching = true;
+    m->drained_reads = true;
 }
 
 static void free_string_array(char **items, size_t count) {

@@ -33,7 +33,8 @@ struct manifest_mount {
 struct manifest_set {
     bool entrypoint, argv, env, insecure_use_host_env, log_level, mounts, start_dir;
     bool stack_size, brk_max_size, max_threads, enclave_size;
-    bool syscall_patching, pal, edmm_enable, edmm_preheat_size, edmm_lazyfree_threshold;
+    bool syscall_patching, drained_reads, pal, edmm_enable, edmm_preheat_size,
+        edmm_lazyfree_threshold;
     bool trusted_files;
 };
 
@@ -67,6 +68,7 @@ struct manifest {
     size_t trusted_hash_count;
 
     bool syscall_patching; /* libos.syscall_patching */
+    bool drained_reads;    /* libos.drained_reads */
 
     struct manifest_set set;
 };

@@ -670,6 +670,8 @@ def main():
         suite.add_module_tests("sgx/sgx_tests.py")
         # profile/NAME: `enclos profile` and the manifest fragment it prints.
         suite.add_module_tests("profile/profile_tests.py")
+        # drained/NAME: reads of drained TCP sockets answered without a host call.
+        suite.add_module_tests("drained/drained_tests.py")
     phases = [("", suite.tests)]
     for prefix, other in others:
         if other.tests:

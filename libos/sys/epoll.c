@@ -11,9 +11,16 @@
  * itself watched by the main one. Each LibOS epoll remembers which app fd owns each host
  * handle's entry at each level, so ADD, MOD and DEL find the entry the app's fd names. A
  * record can outlive its entry (the host dropped it when the file was released); the host's
- * answer then corrects it. */
+ * answer then corrects it.
+ *
+ * An entry that watches a TCP socket edge-triggered for input lets the LibOS answer some
+ * reads of it itself (libos/drain.h). Such an entry is also registered with the host for
+ * EPOLLPRI: urgent data can make a read stop short with data left, so an EPOLLPRI event
+ * takes the socket out of those rules, and the bit, which the app did not ask for, is taken
+ * out of the event. */
 #include "libos/syscall.h"
 #include "libos/fd.h"
+#include "libos/drain.h"
 #include "libos/fs/vfs.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
@@ -35,19 +42,37 @@ _Static_assert(sizeof(struct epoll_event) == 12, "the x86-64 epoll_event is pack
 /* Events fetched per host wait when overflow instances exist. */
 #define WAIT_BATCH 128
 
+/* What the app asked of an entry, and the description it watches: descriptions are
+ * never freed, only reused (libos/fd.c), so flagging a stale one is safe, and only makes
+ * the LibOS answer fewer reads of the file that reuses it. */
+struct entry_info {
+    uint64_t data;
+    uint32_t events;
+    bool pri_added; /* registered with the host for EPOLLPRI too */
+    bool watch;     /* counted in its description's drain_watches */
+    struct libos_file *file;
+};
+
+/* The entry of host handle h in the main instance. */
+struct main_record {
+    int owner; /* 1 + the app fd whose entry it is, or 0 */
+    struct entry_info info;
+};
+
 /* An entry for an app fd that is not the first of its description in this set. */
 struct overflow_entry {
     int fd;     /* the app's fd */
     int handle; /* the host handle of its description */
     int level;  /* 1..MAX_LEVELS: which overflow instance holds it */
+    struct entry_info info;
 };
 
 struct epoll_state {
     spinlock_t lock;
     int main_handle;
-    /* owner[h]: 1 + the app fd whose entry for host handle h is in the main instance, or 0. */
-    int *owner;
-    unsigned owner_size;
+    struct main_record *main; /* indexed by host handle */
+    unsigned main_size;
+    unsigned pri_added; /* entries with info.pri_added */
     struct overflow_entry *overflow;
     unsigned overflow_count, overflow_capacity;
     int levels[MAX_LEVELS]; /* host handles of the overflow instances */
@@ -60,7 +85,7 @@ static void epoll_release(struct libos_file *f) {
         return;
     for (int i = 0; i < s->level_count; i++)
         pal_close(s->levels[i]);
-    rt_free(s->owner);
+    rt_free(s->main);
     rt_free(s->overflow);
     rt_free(s);
 }
@@ -106,6 +131,7 @@ static long create_epoll(bool cloexec) {
     }
     f->status_flags = O_RDWR;
     f->priv = s;
+    drain_epoll_made(f);
     return fd_install(f, 0, cloexec);
 }
 
@@ -125,23 +151,37 @@ SYSCALL(epoll_create1, SUPPORT_FULL) {
 /* ---- Entry records (called with the state locked) ---------------------------------------- */
 
 static int owner_of(struct epoll_state *s, int handle) {
-    return (unsigned)handle < s->owner_size ? s->owner[handle] - 1 : -1;
+    return (unsigned)handle < s->main_size ? s->main[handle].owner - 1 : -1;
 }
 
+/* Makes fd the owner of handle's main entry, with no info yet. */
 static bool set_owner(struct epoll_state *s, int handle, int fd) {
-    if ((unsigned)handle >= s->owner_size) {
-        unsigned size = s->owner_size ? s->owner_size : 64;
+    if ((unsigned)handle >= s->main_size) {
+        unsigned size = s->main_size ? s->main_size : 64;
         while (size <= (unsigned)handle)
             size *= 2;
-        int *owner = rt_realloc(s->owner, size * sizeof(int));
-        if (!owner)
+        struct main_record *grown = rt_realloc(s->main, size * sizeof(*grown));
+        if (!grown)
             return false;
-        memset(owner + s->owner_size, 0, (size - s->owner_size) * sizeof(int));
-        s->owner = owner;
-        s->owner_size = size;
+        memset(grown + s->main_size, 0, (size - s->main_size) * sizeof(*grown));
+        s->main = grown;
+        s->main_size = size;
     }
-    s->owner[handle] = fd + 1;
+    s->main[handle] = (struct main_record){fd + 1, {0, 0, false, false, NULL}};
     return true;
+}
+
+/* Replaces an entry's info; target is the description the entry watches. old_live: the
+ * old info is target's (not when the host had dropped the entry with a description since
+ * released, whose watch count went with it). */
+static void set_info(struct epoll_state *s, struct entry_info *slot, const struct entry_info *info,
+                     struct libos_file *target, bool old_live) {
+    s->pri_added += (unsigned)info->pri_added - (unsigned)slot->pri_added;
+    if (old_live && slot->watch)
+        drain_watch_removed(target);
+    if (info->watch)
+        drain_watch_added(target);
+    *slot = *info;
 }
 
 static struct overflow_entry *find_overflow(struct epoll_state *s, int fd, int handle) {
@@ -194,7 +234,13 @@ static long free_level(struct epoll_state *s, int handle) {
     return level;
 }
 
-static long add_overflow(struct epoll_state *s, int fd, int handle, struct epoll_event *event) {
+static struct entry_info *info_of(struct epoll_state *s, int level, int fd, int handle) {
+    return level == 0 ? &s->main[handle].info : &find_overflow(s, fd, handle)->info;
+}
+
+static long add_overflow(struct epoll_state *s, int fd, struct libos_file *target,
+                         struct epoll_event *event, const struct entry_info *info) {
+    int handle = target->handle;
     if (s->overflow_count == s->overflow_capacity) {
         unsigned capacity = s->overflow_capacity ? 2 * s->overflow_capacity : 8;
         struct overflow_entry *grown = rt_realloc(s->overflow, capacity * sizeof(*grown));
@@ -207,34 +253,52 @@ static long add_overflow(struct epoll_state *s, int fd, int handle, struct epoll
     if (level < 0)
         return level;
     long r = pal_epoll_ctl(level_handle(s, (int)level), EPOLL_CTL_ADD, handle, event);
-    if (r == 0)
-        s->overflow[s->overflow_count++] = (struct overflow_entry){fd, handle, (int)level};
+    if (r == 0) {
+        struct overflow_entry *e = &s->overflow[s->overflow_count++];
+        *e = (struct overflow_entry){fd, handle, (int)level, {0, 0, false, false, NULL}};
+        set_info(s, &e->info, info, target, false);
+    }
     return r;
 }
 
-static long ctl_add(struct epoll_state *s, int fd, int handle, struct epoll_event *event) {
+/* event is what the host gets, info what the app asked. */
+static long ctl_add(struct epoll_state *s, int fd, struct libos_file *target,
+                    struct epoll_event *event, const struct entry_info *info) {
+    int handle = target->handle;
     int level = level_of(s, fd, handle);
-    if (level >= 0) /* EEXIST, unless the host dropped the entry with its file */
-        return pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_ADD, handle, event);
+    if (level >= 0) { /* EEXIST, unless the host dropped the entry with its file */
+        long r = pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_ADD, handle, event);
+        if (r == 0)
+            set_info(s, info_of(s, level, fd, handle), info, target, false);
+        return r;
+    }
     long r = pal_epoll_ctl(s->main_handle, EPOLL_CTL_ADD, handle, event);
     if (r == 0 && !set_owner(s, handle, fd)) {
         pal_epoll_ctl(s->main_handle, EPOLL_CTL_DEL, handle, NULL);
         return -ENOMEM;
     }
+    if (r == 0)
+        set_info(s, &s->main[handle].info, info, target, false);
     if (r == -EEXIST) /* another fd of this description owns the main entry */
-        r = add_overflow(s, fd, handle, event);
+        r = add_overflow(s, fd, target, event, info);
     return r;
 }
 
-static long ctl_change(struct epoll_state *s, int op, int fd, int handle,
-                       struct epoll_event *event) {
+static long ctl_change(struct epoll_state *s, int op, int fd, struct libos_file *target,
+                       struct epoll_event *event, const struct entry_info *info) {
+    int handle = target->handle;
     int level = level_of(s, fd, handle);
     if (level < 0)
         return op == EPOLL_CTL_MOD && (event->events & EPOLLEXCLUSIVE) ? -EINVAL : -ENOENT;
     long r = pal_epoll_ctl(level_handle(s, level), op, handle, op == EPOLL_CTL_DEL ? NULL : event);
+    struct entry_info *slot = info_of(s, level, fd, handle);
+    static const struct entry_info none = {0, 0, false, false, NULL};
+    if (op == EPOLL_CTL_MOD && r == 0)
+        set_info(s, slot, info, target, true);
     if ((op == EPOLL_CTL_DEL && r == 0) || r == -ENOENT) {
+        set_info(s, slot, &none, target, r == 0);
         if (level == 0)
-            s->owner[handle] = 0;
+            s->main[handle].owner = 0;
         else
             drop_overflow(s, find_overflow(s, fd, handle));
     }
@@ -267,11 +331,17 @@ SYSCALL(epoll_ctl, SUPPORT_FULL) {
         r = pal_epoll_ctl(ep->handle, op, target->handle, op == EPOLL_CTL_DEL ? NULL : &event);
     } else {
         struct epoll_state *s = ep->priv;
+        struct entry_info info = {event.data, event.events, false, false, target};
+        struct epoll_event host_event = event;
+        if (op != EPOLL_CTL_DEL && drain_watches(ep, target, event.events)) {
+            info.watch = info.pri_added = true;
+            host_event.events |= EPOLLPRI;
+        }
         spin_lock(&s->lock);
         if (op == EPOLL_CTL_ADD)
-            r = ctl_add(s, fd, target->handle, &event);
+            r = ctl_add(s, fd, target, &host_event, &info);
         else if (op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL)
-            r = ctl_change(s, op, fd, target->handle, &event);
+            r = ctl_change(s, op, fd, target, &host_event, &info);
         else
             r = -EINVAL;
         spin_unlock(&s->lock);
@@ -335,6 +405,77 @@ static long wait_with_levels(struct epoll_state *s, struct epoll_event *uevents,
     return r;
 }
 
+/* Calls cb for the info of every entry of the set (locked). */
+static void for_each_entry(struct epoll_state *s, void (*cb)(struct entry_info *info, void *arg),
+                           void *arg) {
+    for (unsigned h = 0; h < s->main_size; h++)
+        if (s->main[h].owner)
+            cb(&s->main[h].info, arg);
+    for (unsigned i = 0; i < s->overflow_count; i++)
+        cb(&s->overflow[i].info, arg);
+}
+
+struct urgent_event {
+    uint64_t data;
+    bool added, app_asked;
+};
+
+/* Urgent data came to the sockets whose entries carry the event's data and EPOLLPRI the
+ * LibOS added: a read of them may now stop short with data left. */
+static void urgent_seen(struct entry_info *info, void *arg) {
+    struct urgent_event *u = arg;
+    if (info->data != u->data)
+        return;
+    u->app_asked |= (info->events & EPOLLPRI) != 0;
+    if (info->pri_added) {
+        u->added = true;
+        drain_mark(info->file, DRAIN_NEVER);
+    }
+}
+
+/* Events with EPOLLPRI on entries the LibOS registered for it: their sockets leave the
+ * drained-read rules for good, and the bit, unless an entry with the same data asked for
+ * it, leaves the event; an event left with nothing is dropped. Returns the events kept. */
+static int take_added_pri(struct epoll_state *s, struct epoll_event *events, int n) {
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        struct epoll_event e = events[i];
+        if (e.events & EPOLLPRI) {
+            struct urgent_event u = {e.data, false, false};
+            spin_lock(&s->lock);
+            for_each_entry(s, urgent_seen, &u);
+            spin_unlock(&s->lock);
+            if (u.added && !u.app_asked)
+                e.events &= ~(uint32_t)EPOLLPRI;
+        }
+        if (e.events)
+            events[kept++] = e;
+    }
+    return kept;
+}
+
+static void watched_shared(struct entry_info *info, void *arg) {
+    (void)arg;
+    if (info->watch)
+        drain_mark(info->file, DRAIN_SHARED);
+}
+
+void drain_epoll_shared(struct libos_file *set) {
+    if (set->ops != &epoll_file_ops || !set->priv)
+        return;
+    struct epoll_state *s = set->priv;
+    spin_lock(&s->lock);
+    for_each_entry(s, watched_shared, NULL);
+    spin_unlock(&s->lock);
+}
+
+static long wait_once(struct libos_file *ep, struct epoll_state *s, struct epoll_event *uevents,
+                      int max, int64_t timeout_ns) {
+    if (s && __atomic_load_n(&s->level_count, __ATOMIC_ACQUIRE))
+        return wait_with_levels(s, uevents, max, timeout_ns);
+    return pal_epoll_wait(ep->handle, uevents, max, timeout_ns);
+}
+
 /* The host writes the events straight into the app's buffer: only its accessible part is
  * offered (Linux would fault at the first event that does not fit). */
 static long do_epoll_wait(int epfd, struct epoll_event *uevents, int maxevents,
@@ -350,12 +491,18 @@ static long do_epoll_wait(int epfd, struct epoll_event *uevents, int maxevents,
         return -EBADF;
     long r;
     struct epoll_state *s = ep->ops == &epoll_file_ops ? ep->priv : NULL;
-    if (ep->handle < 0)
-        r = -EINVAL;
-    else if (s && __atomic_load_n(&s->level_count, __ATOMIC_ACQUIRE))
-        r = wait_with_levels(s, uevents, (int)usable, timeout_ns);
-    else
-        r = pal_epoll_wait(ep->handle, uevents, (int)usable, timeout_ns);
+    int64_t deadline = timeout_ns > 0 ? now_ns() + timeout_ns : 0;
+    for (;;) {
+        r = ep->handle < 0 ? -EINVAL : wait_once(ep, s, uevents, (int)usable, timeout_ns);
+        if (r <= 0 || !s || !__atomic_load_n(&s->pri_added, __ATOMIC_RELAXED) ||
+            (r = take_added_pri(s, uevents, (int)r)) > 0 || timeout_ns == 0)
+            break;
+        /* Each event was only an EPOLLPRI the app did not ask for: wait on. */
+        if (timeout_ns > 0 && (timeout_ns = deadline - now_ns()) <= 0)
+            break;
+    }
+    if (r > 0)
+        drain_readiness_reported();
     file_put(ep);
     return r;
 }

@@ -2,6 +2,7 @@
  * table; status flags and locks of host objects are the host's. */
 #include "libos/syscall.h"
 #include "libos/fd.h"
+#include "libos/drain.h"
 #include "libos/fs/vfs.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
@@ -139,6 +140,7 @@ SYSCALL(ioctl, SUPPORT_PARTIAL) {
         return -EBADF;
     long (*ioctl)(struct libos_file *, unsigned long, void *) = FILE_OP(f, ioctl);
     long r;
+    drain_forget(f); /* FIONREAD and the like tell what has arrived */
     if (ioctl) {
         r = ioctl(f, req, arg);
     } else if (req == FIONBIO) {

@@ -4,6 +4,7 @@
 #include "common/hot.h"
 #include "libos/syscall.h"
 #include "libos/fd.h"
+#include "libos/drain.h"
 #include "libos/fs/vfs.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
@@ -41,10 +42,19 @@ HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool posi
         if (n > MAX_RW_COUNT)
             n = MAX_RW_COUNT;
         size_t ok = vfs_user_prefix(buf, n, true);
-        if (n && !ok)
+        uint32_t epoch;
+        if (n && !ok) {
             r = -EFAULT;
-        else
-            r = positional ? pread(f, buf, ok, (uint64_t)off) : read(f, buf, ok);
+        } else if (positional) {
+            r = pread(f, buf, ok, (uint64_t)off);
+        } else if (!(f->drain_flags & DRAIN_TCP) || !ok) {
+            r = read(f, buf, ok);
+        } else if (drain_read_begin(f, (f->status_flags & O_NONBLOCK) != 0, &epoch)) {
+            r = -EAGAIN;
+        } else {
+            r = read(f, buf, ok);
+            drain_read_done(f, epoch, r, ok);
+        }
     }
     file_put(f);
     return r;
@@ -175,6 +185,8 @@ static long do_vector(int fd, const struct iovec *uiov, int cnt, int64_t off, bo
         r = positional && have_plain ? -ESPIPE : write ? -EBADF : no_read_error(f);
     else {
         struct iovec *iov;
+        if (!write)
+            drain_forget(f);
         r = import_iovec(uiov, cnt, !write, &iov);
         if (r >= 0) {
             int kept = (int)r;

@@ -3,6 +3,7 @@
  * ppoll and pselect6 are checked but not applied yet (docs/files.md). */
 #include "libos/syscall.h"
 #include "libos/fd.h"
+#include "libos/drain.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
@@ -65,6 +66,8 @@ static long poll_fds(struct pollfd *fds, unsigned n, int64_t timeout_ns) {
             r += fds[i].revents != 0;
         }
     }
+    if (r > 0)
+        drain_readiness_reported();
     for (unsigned i = 0; i < n; i++)
         file_put(files[i]);
     rt_free(host);

@@ -7,6 +7,7 @@
  * addresses). Others fail with EAFNOSUPPORT. */
 #include "libos/syscall.h"
 #include "libos/sys/socket.h"
+#include "libos/drain.h"
 #include "libos/fs/vfs.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
@@ -99,6 +100,7 @@ SYSCALL(socket, SUPPORT_PARTIAL) {
     struct libos_file *f = socket_file_new((int)h, (type & SOCK_NONBLOCK) != 0);
     if (!f)
         return -ENOMEM;
+    drain_socket_made(f, domain, type);
     return fd_install(f, 0, (type & SOCK_CLOEXEC) != 0);
 }
 
@@ -183,6 +185,7 @@ SYSCALL(shutdown, SUPPORT_FULL) {
     long r = socket_lookup(ARG_INT(0), &f);
     if (r < 0)
         return r;
+    drain_forget(f); /* after SHUT_RD a read gives 0 at once */
     r = pal_shutdown(f->handle, ARG_INT(1));
     file_put(f);
     return r;
@@ -206,7 +209,6 @@ static long do_accept(int fd, void *uaddr, int *ulen, int flags) {
     addr.len = SOCKADDR_STORAGE_SIZE;
     long h = pal_accept(f->handle, uaddr ? &addr.storage : NULL, uaddr ? &addr.len : NULL,
                         flags & SOCK_NONBLOCK);
-    file_put(f);
     if (h >= 0 && uaddr) {
         socket_address_export(&addr);
         r = socket_address_to_user(&addr, uaddr, ulen);
@@ -216,6 +218,9 @@ static long do_accept(int fd, void *uaddr, int *ulen, int flags) {
         }
     }
     struct libos_file *conn = h >= 0 ? socket_file_new((int)h, (flags & SOCK_NONBLOCK) != 0) : NULL;
+    if (conn)
+        drain_socket_accepted(conn, f);
+    file_put(f);
     if (!conn) {
         fd_unreserve((int)newfd);
         return h < 0 ? h : -ENOMEM;
@@ -313,7 +318,9 @@ SYSCALL(setsockopt, SUPPORT_PARTIAL) {
     }
     if (r == 0)
         r = pal_setsockopt(f->handle, level, name, len ? buf : NULL, len);
-    else
+    if (r == 0 && level == SOL_SOCKET && name == SO_RCVLOWAT)
+        drain_mark(f, DRAIN_NEVER); /* a read may now stop short of what is queued */
+    else if (r < 0)
         r = socket_check_error(f, r);
     if (buf != stack_buf)
         rt_free(buf);
@@ -354,6 +361,7 @@ SYSCALL(getsockopt, SUPPORT_PARTIAL) {
     memcpy(buf, uvalue, readable);
     memset(buf + readable, 0, len - readable);
     unsigned got = len;
+    drain_forget(f); /* TCP_INFO and the like tell what has arrived */
     r = pal_getsockopt(f->handle, level, name, buf, &got);
     file_put(f);
     if (r == 0) {

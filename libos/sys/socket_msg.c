@@ -8,6 +8,7 @@
  * close-on-exec flag). Other control messages pass through. */
 #include "libos/syscall.h"
 #include "libos/sys/socket.h"
+#include "libos/drain.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
@@ -137,8 +138,10 @@ static void pass_rights(void *arg, struct cmsghdr *c) {
     for (size_t i = 0; i < count; i++) {
         struct libos_file *f = fd_get(fds[i]);
         fds[i] = f ? f->handle : -1;
-        if (f)
+        if (f) {
+            drain_share(f); /* the receiver may read it, or wait on it */
             m->passed[m->passed_count++] = f;
+        }
     }
 }
 
@@ -314,6 +317,7 @@ static long recv_one(struct libos_file *f, struct msghdr *uhdr, int flags, unsig
     struct message m;
     struct msghdr u;
     message_init(&m);
+    drain_forget(f);
     long r = import_recv(&m, uhdr, &u);
     if (r < 0) {
         r = socket_check_error(f, r);
@@ -373,7 +377,19 @@ SYSCALL(recvfrom, SUPPORT_FULL) {
         m.host.msg_name = &m.addr.storage;
         m.host.msg_namelen = SOCKADDR_STORAGE_SIZE;
     }
-    r = r < 0 ? socket_check_error(f, r) : pal_recvmsg(f->handle, &m.host, flags);
+    uint32_t epoch;
+    if (r < 0) {
+        r = socket_check_error(f, r);
+    } else if (!(f->drain_flags & DRAIN_TCP) || !len || uaddr || (flags & ~MSG_DONTWAIT)) {
+        drain_forget(f);
+        r = pal_recvmsg(f->handle, &m.host, flags);
+    } else if (drain_read_begin(f, (flags & MSG_DONTWAIT) || (f->status_flags & O_NONBLOCK),
+                                &epoch)) {
+        r = -EAGAIN;
+    } else {
+        r = pal_recvmsg(f->handle, &m.host, flags);
+        drain_read_done(f, epoch, r, m.total);
+    }
     file_put(f);
     /* As on Linux, the address is given after the data is taken. */
     if (r >= 0 && uaddr) {

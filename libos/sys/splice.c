@@ -3,6 +3,7 @@
  * on the handles; the offsets go through LibOS memory. */
 #include "libos/syscall.h"
 #include "libos/fd.h"
+#include "libos/drain.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
 
@@ -40,8 +41,10 @@ SYSCALL(splice, SUPPORT_FULL) {
     else if (in->handle < 0 || out->handle < 0)
         r = -EINVAL; /* synthetic files have no host object to splice */
     else if ((r = read_offset(uoff_in, &off_in, &use_in)) == 0 &&
-             (r = read_offset(uoff_out, &off_out, &use_out)) == 0)
+             (r = read_offset(uoff_out, &off_out, &use_out)) == 0) {
+        drain_forget(in);
         r = pal_splice(in->handle, use_in, out->handle, use_out, len, flags);
+    }
     if (r >= 0) {
         long w = write_offset(uoff_in, &off_in);
         if (w == 0)

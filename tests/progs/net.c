@@ -628,23 +628,6 @@ static void check_socketpair(void) {
                RAW(SYS_socketpair, AF_UNIX, SOCK_STREAM | 0x100, 0, sv), EINVAL);
 }
 
-/* Sends fd over sock with SCM_RIGHTS. */
-static long send_fd(int sock, int fd) {
-    char control[CMSG_SPACE(sizeof(int))];
-    memset(control, 0, sizeof(control));
-    struct iovec iov = {"F", 1};
-    struct msghdr msg = {.msg_iov = &iov,
-                         .msg_iovlen = 1,
-                         .msg_control = control,
-                         .msg_controllen = sizeof(control)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    return RAW(SYS_sendmsg, sock, &msg, 0);
-}
-
 /* Receives one message; returns the fd it carried (or -1), msg_flags and controllen. */
 static int recv_fd(int sock, int flags, size_t control_size, int *msg_flags, size_t *controllen) {
     char control[256];
@@ -670,7 +653,7 @@ static void check_rights(void) {
     int sv[2], pipe_fds[2];
     if (RAW(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv) != 0 || pipe(pipe_fds) != 0)
         tl_die("socketpair");
-    EXPECT_VAL("send a pipe's write end", send_fd(sv[0], pipe_fds[1]), 1);
+    EXPECT_VAL("send a pipe's write end", tl_send_fd(sv[0], pipe_fds[1]), 1);
     int flags;
     size_t controllen;
     int got = recv_fd(sv[1], 0, 256, &flags, &controllen);
@@ -684,32 +667,32 @@ static void check_rights(void) {
     EXPECT_STR("passed data", buf, "via");
     RAW(SYS_close, got);
 
-    send_fd(sv[0], pipe_fds[1]);
+    tl_send_fd(sv[0], pipe_fds[1]);
     got = recv_fd(sv[1], MSG_CMSG_CLOEXEC, 256, &flags, &controllen);
     EXPECT_VAL("MSG_CMSG_CLOEXEC makes it close-on-exec", LIBC(fcntl(got, F_GETFD)), FD_CLOEXEC);
     EXPECT_VAL("flags echo MSG_CMSG_CLOEXEC", flags, MSG_CMSG_CLOEXEC);
     RAW(SYS_close, got);
 
-    send_fd(sv[0], pipe_fds[1]);
+    tl_send_fd(sv[0], pipe_fds[1]);
     got = recv_fd(sv[1], 0, CMSG_LEN(0), &flags, &controllen);
     EXPECT_VAL("no room for the fd", got, -1);
     EXPECT_VAL("MSG_CTRUNC", flags & MSG_CTRUNC, MSG_CTRUNC);
     EXPECT_VAL("nothing in the control buffer", controllen, 0);
 
-    send_fd(sv[0], sv[0]);
+    tl_send_fd(sv[0], sv[0]);
     got = recv_fd(sv[1], 0, 256, &flags, &controllen);
     EXPECT_VAL("a socket passed over itself works", RAW(SYS_write, got, "s", 1), 1);
     EXPECT_VAL("and reaches the pair", RAW(SYS_read, sv[1], buf, 1), 1);
     RAW(SYS_close, got);
 
-    EXPECT_ERR("send a closed fd", send_fd(sv[0], 999), EBADF);
+    EXPECT_ERR("send a closed fd", tl_send_fd(sv[0], 999), EBADF);
     int udp = make_socket(AF_INET, SOCK_DGRAM);
     struct sockaddr_in a = loopback(0);
     RAW(SYS_bind, udp, &a, sizeof(a));
     a = name_of(udp);
     RAW(SYS_connect, udp, &a, sizeof(a));
-    EXPECT_VAL("SCM_RIGHTS over UDP is ignored", send_fd(udp, pipe_fds[1]), 1);
-    EXPECT_VAL("a closed fd over UDP is ignored", send_fd(udp, 999), 1);
+    EXPECT_VAL("SCM_RIGHTS over UDP is ignored", tl_send_fd(udp, pipe_fds[1]), 1);
+    EXPECT_VAL("a closed fd over UDP is ignored", tl_send_fd(udp, 999), 1);
     RAW(SYS_close, udp);
 
     char control[CMSG_SPACE(sizeof(int))];

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -355,6 +356,23 @@ TL_HELPER void tl_write_file(const char *path, const void *data, size_t len, int
     file = fdopen(fd, "w");
     if (!file || fwrite(data, 1, len, file) != len || fclose(file) != 0)
         tl_die(path);
+}
+
+/* Sends fd over the socket sock with SCM_RIGHTS (one data byte); the kernel result. */
+TL_HELPER long tl_send_fd(int sock, int fd) {
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = {"F", 1};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control,
+                         .msg_controllen = sizeof(control)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return RAW(SYS_sendmsg, sock, &msg, 0);
 }
 
 TL_HELPER uint64_t tl_monotonic_ns(void) {
