@@ -81,17 +81,27 @@ static void strvec_drop_front(struct strvec *s) {
     s->n--;
 }
 
+/* An empty vector still holds its terminating NULL: the loader walks it. */
+static long strvec_terminate(struct strvec *s) {
+    if (s->v)
+        return 0;
+    if (!(s->v = rt_calloc(1, sizeof(char *))))
+        return -ENOMEM;
+    s->cap = 1;
+    return 0;
+}
+
 /* Copies an app argv or envp (NULL counts as empty). */
 static long copy_vector(const char *const *uvec, struct strvec *out) {
     memset(out, 0, sizeof(*out));
     if (!uvec)
-        return 0;
+        return strvec_terminate(out);
     for (size_t i = 0;; i++) {
         if (!UACCESS_READ(uvec + i, sizeof(char *)))
             return -EFAULT;
         const char *s = uvec[i];
         if (!s)
-            return 0;
+            return strvec_terminate(out);
         if (i >= MAX_VECTOR)
             return -E2BIG;
         long len = uaccess_strlen(s, MAX_ARG_STRLEN);

@@ -64,6 +64,8 @@ static int child_main(int argc, char **argv) {
         const char *v = getenv("FORK_EXEC_TEST");
         return v && !strcmp(v, "value=with=equals") && !getenv("HOME") ? 0 : 1;
     }
+    if (!strcmp(mode, "noenv")) /* execve with an empty or NULL environment */
+        return environ && !environ[0] ? 0 : 1;
     return 100;
 }
 
@@ -570,6 +572,23 @@ static void check_exec_keeps_and_drops(void) {
         _exit(120);
     }
     expect_status("execve passes exactly its environment", pid, "exit 0");
+
+    char *nargs[] = {"self", "--child", "noenv", NULL};
+    char *empty[] = {NULL};
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        execve(self_path(), nargs, empty);
+        _exit(120);
+    }
+    expect_status("execve with an empty environment", pid, "exit 0");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        RAW(SYS_execve, self_path(), nargs, NULL);
+        _exit(120);
+    }
+    expect_status("execve with a NULL environment", pid, "exit 0");
 
     char *aargs[] = {"self", "--child", "args", "a", "bb", "", "ccc", NULL};
     pid = spawn_self(aargs);
