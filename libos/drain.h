@@ -29,8 +29,10 @@
 enum {
     DRAIN_TCP = 1,    /* an IPv4 or IPv6 stream socket this process made (socket, accept) */
     DRAIN_SHARED = 2, /* another process may hold it (fork, SCM_RIGHTS) and take its events */
-    DRAIN_NEVER = 4,  /* a read may stop short with data left: SO_RCVLOWAT, urgent data */
-    DRAIN_EPOLL = 8,  /* an epoll set (SHARED then means its entries' events may go elsewhere) */
+    /* A read may stop short with data left (SO_RCVLOWAT, urgent data), or what watches it
+     * is not known (kept across execve). */
+    DRAIN_NEVER = 4,
+    DRAIN_EPOLL = 8, /* an epoll set (SHARED then means its entries' events may go elsewhere) */
 };
 
 /* libos_file.drain_state: the readiness epoch sampled before the last read (bits 0-31),

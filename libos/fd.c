@@ -524,6 +524,15 @@ void fd_close_range(unsigned first, unsigned last, bool cloexec) {
 
 void fd_close_on_exec(void) {
     close_matching(0, ~0u, true);
+    /* The epoll sets closed here took their entries with them, but not the watch counts
+     * of the sockets that stay: the new program gets those sockets unwatched. */
+    spin_lock(&g_fd_lock);
+    for (unsigned fd = 0; fd < g_slot_count; fd++) {
+        struct libos_file *f = g_slots[fd].file;
+        if (f && f != &g_reserved && (f->drain_flags & DRAIN_TCP))
+            drain_mark(f, DRAIN_NEVER);
+    }
+    spin_unlock(&g_fd_lock);
 }
 
 void fd_mark_shared(bool only_kept_by_exec) {

@@ -119,7 +119,8 @@ void fd_after_fork_child(void);
 /* fork and vfork: every description the child gets (for vfork, those that outlive its
  * execve; all if one of them is an epoll set) is marked shared (libos/drain.h). */
 void fd_mark_shared(bool only_kept_by_exec);
-/* Closes the fds marked close-on-exec (execve). */
+/* Closes the fds marked close-on-exec (execve); the TCP sockets that stay are no longer
+ * answered for by the LibOS (libos/drain.h). */
 void fd_close_on_exec(void);
 
 #endif

@@ -5,7 +5,8 @@
  * app through its next wait, and every case where the LibOS must ask the host instead:
  * a poll or another epoll set reported the data, FIONREAD, MSG_PEEK, shutdown, a blocking
  * socket, EPOLLONESHOT, SO_RCVLOWAT, urgent data (whose EPOLLPRI the app did not ask for
- * must not show), and a socket or epoll set another process holds (fork, SCM_RIGHTS).
+ * must not show), a socket or epoll set another process holds (fork, SCM_RIGHTS), and a
+ * socket kept across execve.
  * tests/drained/drained_tests.py checks from --stats that reads were answered. */
 #include "testlib.h"
 
@@ -316,7 +317,40 @@ static void check_passed_set(void) {
     RAW(SYS_close, link[1]);
 }
 
+/* A drained socket kept across execve, its epoll set closed by it: the new program has no
+ * watch on it, and the data sent is read at once. The checks end in the new program. */
+static void check_kept_across_exec(const char *self) {
+    int client, server, ep;
+    drained_pair(&client, &server, &ep);
+    if (RAW(SYS_fcntl, ep, F_SETFD, FD_CLOEXEC) != 0)
+        tl_die("FD_CLOEXEC");
+    char checks[16], failures[16], client_fd[16], server_fd[16];
+    snprintf(checks, sizeof(checks), "%d", tl_checks);
+    snprintf(failures, sizeof(failures), "%d", tl_failures);
+    snprintf(client_fd, sizeof(client_fd), "%d", client);
+    snprintf(server_fd, sizeof(server_fd), "%d", server);
+    char *args[] = {(char *)self, ".", "after-exec", checks, failures, client_fd, server_fd, NULL};
+    fflush(stdout);
+    execv("/proc/self/exe", args);
+    tl_die("execv");
+}
+
+static int after_exec(char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    tl_checks = atoi(argv[3]);
+    tl_failures = atoi(argv[4]);
+    int client = atoi(argv[5]), server = atoi(argv[6]);
+    char buf[64];
+    send_text(client, "kept");
+    EXPECT_VAL("after execve: data is read at once", read_chunk(server, buf, sizeof(buf) - 1), 4);
+    RAW(SYS_close, client);
+    RAW(SYS_close, server);
+    return tl_finish();
+}
+
 int main(int argc, char **argv) {
+    if (argc == 7 && !strcmp(argv[2], "after-exec"))
+        return after_exec(argv);
     tl_start(argc, argv, "drained");
     check_request_response();
     check_late_data();
@@ -326,5 +360,5 @@ int main(int argc, char **argv) {
     check_urgent();
     check_forked_waiter();
     check_passed_set();
-    return tl_finish();
+    check_kept_across_exec(argv[0]);
 }
