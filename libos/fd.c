@@ -151,6 +151,13 @@ void fd_fork_lock(void) {
             f->fork_locked = true;
         }
     }
+    /* With every epoll set locked, so no entry becomes a watch of a shared socket. Also
+     * for vfork: its child may dup2 a close-on-exec fd to one that outlives execve. */
+    for (unsigned fd = 0; fd < g_slot_count; fd++) {
+        struct libos_file *f = g_slots[fd].file;
+        if (f && f != &g_reserved)
+            drain_mark(f, DRAIN_SHARED);
+    }
     spin_lock(&g_free_lock);
 }
 
@@ -531,21 +538,6 @@ void fd_close_on_exec(void) {
         struct libos_file *f = g_slots[fd].file;
         if (f && f != &g_reserved && (f->drain_flags & DRAIN_TCP))
             drain_mark(f, DRAIN_NEVER);
-    }
-    spin_unlock(&g_fd_lock);
-}
-
-void fd_mark_shared(bool only_kept_by_exec) {
-    spin_lock(&g_fd_lock);
-    bool all = !only_kept_by_exec;
-    for (unsigned fd = 0; fd < g_slot_count && !all; fd++) {
-        struct libos_file *f = g_slots[fd].file;
-        all = f && f != &g_reserved && !g_slots[fd].cloexec && (f->drain_flags & DRAIN_EPOLL);
-    }
-    for (unsigned fd = 0; fd < g_slot_count; fd++) {
-        struct libos_file *f = g_slots[fd].file;
-        if (f && f != &g_reserved && (all || !g_slots[fd].cloexec))
-            drain_mark(f, DRAIN_SHARED);
     }
     spin_unlock(&g_fd_lock);
 }

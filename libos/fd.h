@@ -109,16 +109,14 @@ void fd_set_limit(unsigned limit);
 unsigned fd_limit_refresh(void);
 /* Closes every fd in [first, last]; with cloexec, marks them close-on-exec instead. */
 void fd_close_range(unsigned first, unsigned last, bool cloexec);
-/* fork: the table and the locks of the objects it holds are locked across the copy. */
+/* fork: the table and the locks of the objects it holds are locked across the copy; every
+ * description in it is marked shared with the child (libos/drain.h). */
 void fd_fork_lock(void);
 void fd_fork_unlock(void);
 /* fork, in the child once it runs alone: each description keeps the references of the
  * child's fds only. References other threads held during the copy (a read in progress)
  * belong to threads the child does not have; a description only they held is released. */
 void fd_after_fork_child(void);
-/* fork and vfork: every description the child gets (for vfork, those that outlive its
- * execve; all if one of them is an epoll set) is marked shared (libos/drain.h). */
-void fd_mark_shared(bool only_kept_by_exec);
 /* Closes the fds marked close-on-exec (execve); the TCP sockets that stay are no longer
  * answered for by the LibOS (libos/drain.h). */
 void fd_close_on_exec(void);

@@ -122,11 +122,13 @@ static long host_ioctl(struct libos_file *f, unsigned long req, void *arg) {
             return -EFAULT;
     }
     long r = pal_ioctl(f->handle, req, arg);
-    if (r == 0 && req == FIONBIO) {
+    /* The same flags as F_SETFL sets, which the LibOS reads back (libos/drain.h). */
+    if (r == 0 && (req == FIONBIO || req == FIOASYNC)) {
+        int flag = req == FIONBIO ? O_NONBLOCK : FASYNC;
         if (*(int *)arg)
-            f->status_flags |= O_NONBLOCK;
+            f->status_flags |= flag;
         else
-            f->status_flags &= ~O_NONBLOCK;
+            f->status_flags &= ~flag;
     }
     return r;
 }

@@ -14,13 +14,13 @@
  * answer then corrects it.
  *
  * An entry that watches a TCP socket edge-triggered for input lets the LibOS answer some
- * reads of it itself (libos/drain.h). Such an entry is also registered with the host for
- * EPOLLPRI: urgent data can make a read stop short with data left, so an EPOLLPRI event
- * takes the socket out of those rules, and the bit, which the app did not ask for, is taken
- * out of the event. */
+ * reads of it itself (libos/drain.h). Such a watch is registered with the host under a
+ * cookie of the LibOS's instead of the app's data (libos/sys/epoll_watch.h), and events
+ * are translated back before the app sees them. */
 #include "libos/syscall.h"
 #include "libos/fd.h"
 #include "libos/drain.h"
+#include "libos/sys/epoll_watch.h"
 #include "libos/fs/vfs.h"
 #include "libos/uaccess.h"
 #include "pal/pal.h"
@@ -42,16 +42,14 @@ _Static_assert(sizeof(struct epoll_event) == 12, "the x86-64 epoll_event is pack
 /* Events fetched per host wait when overflow instances exist. */
 #define WAIT_BATCH 128
 
-/* What the app asked of an entry, and the description it watches: descriptions are
- * never freed, only reused (libos/fd.c), so flagging a stale one is safe, and only makes
- * the LibOS answer fewer reads of the file that reuses it. */
+/* What the app asked of an entry. */
 struct entry_info {
     uint64_t data;
     uint32_t events;
-    bool pri_added; /* registered with the host for EPOLLPRI too */
-    bool watch;     /* counted in its description's drain_watches */
-    struct libos_file *file;
+    int watch; /* 1 + its watch record's index (libos/drain.h), or 0 */
 };
+
+static const struct entry_info no_info = {0, 0, 0};
 
 /* The entry of host handle h in the main instance. */
 struct main_record {
@@ -72,7 +70,7 @@ struct epoll_state {
     int main_handle;
     struct main_record *main; /* indexed by host handle */
     unsigned main_size;
-    unsigned pri_added; /* entries with info.pri_added */
+    struct watch_table watches;
     struct overflow_entry *overflow;
     unsigned overflow_count, overflow_capacity;
     int levels[MAX_LEVELS]; /* host handles of the overflow instances */
@@ -85,6 +83,9 @@ static void epoll_release(struct libos_file *f) {
         return;
     for (int i = 0; i < s->level_count; i++)
         pal_close(s->levels[i]);
+    /* Their counts stay: the sockets leave the drained-read rules instead. */
+    watch_mark_all(&s->watches, DRAIN_NEVER);
+    watch_table_free(&s->watches);
     rt_free(s->main);
     rt_free(s->overflow);
     rt_free(s);
@@ -154,7 +155,7 @@ static int owner_of(struct epoll_state *s, int handle) {
     return (unsigned)handle < s->main_size ? s->main[handle].owner - 1 : -1;
 }
 
-/* Makes fd the owner of handle's main entry, with no info yet. */
+/* Makes fd the owner of handle's main entry; its info is set_info's to replace. */
 static bool set_owner(struct epoll_state *s, int handle, int fd) {
     if ((unsigned)handle >= s->main_size) {
         unsigned size = s->main_size ? s->main_size : 64;
@@ -167,7 +168,7 @@ static bool set_owner(struct epoll_state *s, int handle, int fd) {
         s->main = grown;
         s->main_size = size;
     }
-    s->main[handle] = (struct main_record){fd + 1, {0, 0, false, false, NULL}};
+    s->main[handle].owner = fd + 1;
     return true;
 }
 
@@ -176,7 +177,8 @@ static bool set_owner(struct epoll_state *s, int handle, int fd) {
  * released, whose watch count went with it). */
 static void set_info(struct epoll_state *s, struct entry_info *slot, const struct entry_info *info,
                      struct libos_file *target, bool old_live) {
-    s->pri_added += (unsigned)info->pri_added - (unsigned)slot->pri_added;
+    if (slot->watch && slot->watch != info->watch)
+        watch_remove(&s->watches, (unsigned)slot->watch - 1);
     if (old_live && slot->watch)
         drain_watch_removed(target);
     if (info->watch)
@@ -255,24 +257,32 @@ static long add_overflow(struct epoll_state *s, int fd, struct libos_file *targe
     long r = pal_epoll_ctl(level_handle(s, (int)level), EPOLL_CTL_ADD, handle, event);
     if (r == 0) {
         struct overflow_entry *e = &s->overflow[s->overflow_count++];
-        *e = (struct overflow_entry){fd, handle, (int)level, {0, 0, false, false, NULL}};
+        *e = (struct overflow_entry){fd, handle, (int)level, {0, 0, 0}};
         set_info(s, &e->info, info, target, false);
     }
     return r;
 }
 
-/* event is what the host gets, info what the app asked. */
+/* The host's event for an entry with info: a watch's carries its cookie. */
+static struct epoll_event host_event(struct epoll_state *s, const struct entry_info *info) {
+    if (!info->watch)
+        return (struct epoll_event){info->events, info->data};
+    return (struct epoll_event){watch_host_events(info->events),
+                                watch_cookie(&s->watches, (unsigned)info->watch - 1)};
+}
+
 static long ctl_add(struct epoll_state *s, int fd, struct libos_file *target,
-                    struct epoll_event *event, const struct entry_info *info) {
+                    const struct entry_info *info) {
     int handle = target->handle;
+    struct epoll_event event = host_event(s, info);
     int level = level_of(s, fd, handle);
     if (level >= 0) { /* EEXIST, unless the host dropped the entry with its file */
-        long r = pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_ADD, handle, event);
+        long r = pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_ADD, handle, &event);
         if (r == 0)
             set_info(s, info_of(s, level, fd, handle), info, target, false);
         return r;
     }
-    long r = pal_epoll_ctl(s->main_handle, EPOLL_CTL_ADD, handle, event);
+    long r = pal_epoll_ctl(s->main_handle, EPOLL_CTL_ADD, handle, &event);
     if (r == 0 && !set_owner(s, handle, fd)) {
         pal_epoll_ctl(s->main_handle, EPOLL_CTL_DEL, handle, NULL);
         return -ENOMEM;
@@ -280,29 +290,61 @@ static long ctl_add(struct epoll_state *s, int fd, struct libos_file *target,
     if (r == 0)
         set_info(s, &s->main[handle].info, info, target, false);
     if (r == -EEXIST) /* another fd of this description owns the main entry */
-        r = add_overflow(s, fd, target, event, info);
+        r = add_overflow(s, fd, target, &event, info);
     return r;
 }
 
+/* MOD keeps a watch's record (and cookie), so an event in flight still finds it. */
 static long ctl_change(struct epoll_state *s, int op, int fd, struct libos_file *target,
-                       struct epoll_event *event, const struct entry_info *info) {
+                       struct entry_info *info) {
     int handle = target->handle;
     int level = level_of(s, fd, handle);
     if (level < 0)
-        return op == EPOLL_CTL_MOD && (event->events & EPOLLEXCLUSIVE) ? -EINVAL : -ENOENT;
-    long r = pal_epoll_ctl(level_handle(s, level), op, handle, op == EPOLL_CTL_DEL ? NULL : event);
+        return op == EPOLL_CTL_MOD && (info->events & EPOLLEXCLUSIVE) ? -EINVAL : -ENOENT;
     struct entry_info *slot = info_of(s, level, fd, handle);
-    static const struct entry_info none = {0, 0, false, false, NULL};
-    if (op == EPOLL_CTL_MOD && r == 0)
-        set_info(s, slot, info, target, true);
+    long r;
+    if (op == EPOLL_CTL_MOD) {
+        bool fresh = info->watch && !slot->watch;
+        if (info->watch && slot->watch) {
+            watch_remove(&s->watches, (unsigned)info->watch - 1);
+            info->watch = slot->watch;
+        }
+        struct epoll_event event = host_event(s, info);
+        r = pal_epoll_ctl(level_handle(s, level), op, handle, &event);
+        if (r == 0 && info->watch)
+            watch_update(&s->watches, (unsigned)info->watch - 1, info->data, info->events);
+        if (r == 0)
+            set_info(s, slot, info, target, true);
+        else if (fresh)
+            watch_remove(&s->watches, (unsigned)info->watch - 1);
+    } else {
+        r = pal_epoll_ctl(level_handle(s, level), op, handle, NULL);
+    }
     if ((op == EPOLL_CTL_DEL && r == 0) || r == -ENOENT) {
-        set_info(s, slot, &none, target, r == 0);
+        set_info(s, slot, &no_info, target, r == 0);
         if (level == 0)
             s->main[handle].owner = 0;
         else
             drop_overflow(s, find_overflow(s, fd, handle));
     }
     return r;
+}
+
+/* The entry the app asks for, with a watch record if it is a watch. */
+static long entry_for(struct epoll_state *s, struct libos_file *ep, struct libos_file *target,
+                      int op, const struct epoll_event *event, struct entry_info *info) {
+    *info = (struct entry_info){event->data, event->events, 0};
+    if (op == EPOLL_CTL_DEL)
+        return 0;
+    if (!drain_watches(ep, target, event->events)) {
+        drain_not_watched(target);
+        return 0;
+    }
+    long w = watch_add(&s->watches, target, event->data, event->events);
+    if (w < 0)
+        return w;
+    info->watch = (int)w + 1;
+    return 0;
 }
 
 SYSCALL(epoll_ctl, SUPPORT_FULL) {
@@ -328,22 +370,23 @@ SYSCALL(epoll_ctl, SUPPORT_FULL) {
         r = -EINVAL;
     } else if (ep->ops != &epoll_file_ops) {
         /* A host epoll fd the app got from elsewhere (SCM_RIGHTS): keyed as the host keys. */
+        if (op != EPOLL_CTL_DEL)
+            drain_not_watched(target);
         r = pal_epoll_ctl(ep->handle, op, target->handle, op == EPOLL_CTL_DEL ? NULL : &event);
+    } else if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL) {
+        r = -EINVAL;
     } else {
         struct epoll_state *s = ep->priv;
-        struct entry_info info = {event.data, event.events, false, false, target};
-        struct epoll_event host_event = event;
-        if (op != EPOLL_CTL_DEL && drain_watches(ep, target, event.events)) {
-            info.watch = info.pri_added = true;
-            host_event.events |= EPOLLPRI;
-        }
+        struct entry_info info;
         spin_lock(&s->lock);
-        if (op == EPOLL_CTL_ADD)
-            r = ctl_add(s, fd, target, &host_event, &info);
-        else if (op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL)
-            r = ctl_change(s, op, fd, target, &host_event, &info);
-        else
-            r = -EINVAL;
+        r = entry_for(s, ep, target, op, &event, &info);
+        if (r == 0 && op == EPOLL_CTL_ADD) {
+            r = ctl_add(s, fd, target, &info);
+            if (r < 0 && info.watch)
+                watch_remove(&s->watches, (unsigned)info.watch - 1);
+        } else if (r == 0) {
+            r = ctl_change(s, op, fd, target, &info);
+        }
         spin_unlock(&s->lock);
     }
     file_put(target);
@@ -405,79 +448,35 @@ static long wait_with_levels(struct epoll_state *s, struct epoll_event *uevents,
     return r;
 }
 
-/* Calls cb for the info of every entry of the set (locked). */
-static void for_each_entry(struct epoll_state *s, void (*cb)(struct entry_info *info, void *arg),
-                           void *arg) {
-    for (unsigned h = 0; h < s->main_size; h++)
-        if (s->main[h].owner)
-            cb(&s->main[h].info, arg);
-    for (unsigned i = 0; i < s->overflow_count; i++)
-        cb(&s->overflow[i].info, arg);
-}
-
-struct urgent_event {
-    uint64_t data;
-    bool added, app_asked;
-};
-
-/* Urgent data came to the sockets whose entries carry the event's data and EPOLLPRI the
- * LibOS added: a read of them may now stop short with data left. */
-static void urgent_seen(struct entry_info *info, void *arg) {
-    struct urgent_event *u = arg;
-    if (info->data != u->data)
-        return;
-    u->app_asked |= (info->events & EPOLLPRI) != 0;
-    if (info->pri_added) {
-        u->added = true;
-        drain_mark(info->file, DRAIN_NEVER);
-    }
-}
-
-/* Events with EPOLLPRI on entries the LibOS registered for it: their sockets leave the
- * drained-read rules for good, and the bit, unless an entry with the same data asked for
- * it, leaves the event; an event left with nothing is dropped. Returns the events kept. */
-static int take_added_pri(struct epoll_state *s, struct epoll_event *events, int n) {
-    int kept = 0;
-    for (int i = 0; i < n; i++) {
-        struct epoll_event e = events[i];
-        if (e.events & EPOLLPRI) {
-            struct urgent_event u = {e.data, false, false};
-            spin_lock(&s->lock);
-            for_each_entry(s, urgent_seen, &u);
-            spin_unlock(&s->lock);
-            if (u.added && !u.app_asked)
-                e.events &= ~(uint32_t)EPOLLPRI;
-        }
-        if (e.events)
-            events[kept++] = e;
-    }
-    return kept;
-}
-
-static void watched_shared(struct entry_info *info, void *arg) {
-    (void)arg;
-    if (info->watch)
-        drain_mark(info->file, DRAIN_SHARED);
-}
-
 void drain_epoll_shared(struct libos_file *set) {
     if (set->ops != &epoll_file_ops || !set->priv)
         return;
     struct epoll_state *s = set->priv;
     spin_lock(&s->lock);
-    for_each_entry(s, watched_shared, NULL);
+    watch_mark_all(&s->watches, DRAIN_SHARED);
     spin_unlock(&s->lock);
 }
 
+/* One host wait into the app's buffer, its events as the app must see them. */
 static long wait_once(struct libos_file *ep, struct epoll_state *s, struct epoll_event *uevents,
                       int max, int64_t timeout_ns) {
-    if (s && __atomic_load_n(&s->level_count, __ATOMIC_ACQUIRE))
-        return wait_with_levels(s, uevents, max, timeout_ns);
-    return pal_epoll_wait(ep->handle, uevents, max, timeout_ns);
+    if (!s)
+        return pal_epoll_wait(ep->handle, uevents, max, timeout_ns);
+    long r = __atomic_load_n(&s->level_count, __ATOMIC_ACQUIRE)
+                 ? wait_with_levels(s, uevents, max, timeout_ns)
+                 : pal_epoll_wait(ep->handle, uevents, max, timeout_ns);
+    if (r > 0 && s->watches.ever_used) {
+        spin_lock(&s->lock);
+        r = watch_translate(&s->watches, uevents, (int)r);
+        spin_unlock(&s->lock);
+    }
+    return r;
 }
 
 /* The host writes the events straight into the app's buffer: only its accessible part is
- * offered (Linux would fault at the first event that does not fit). */
+ * offered (Linux would fault at the first event that does not fit). A wait whose every
+ * event was one the app did not ask for (a watch's EPOLLRDHUP or EPOLLPRI), or of an entry
+ * removed meanwhile, waits on. */
 static long do_epoll_wait(int epfd, struct epoll_event *uevents, int maxevents,
                           int64_t timeout_ns) {
     if (maxevents <= 0 || (size_t)maxevents > EP_MAX_EVENTS)
@@ -489,18 +488,16 @@ static long do_epoll_wait(int epfd, struct epoll_event *uevents, int maxevents,
     struct libos_file *ep = fd_get(epfd);
     if (!ep)
         return -EBADF;
-    long r;
+    if (ep->handle < 0) {
+        file_put(ep);
+        return -EINVAL;
+    }
     struct epoll_state *s = ep->ops == &epoll_file_ops ? ep->priv : NULL;
     int64_t deadline = timeout_ns > 0 ? now_ns() + timeout_ns : 0;
-    for (;;) {
-        r = ep->handle < 0 ? -EINVAL : wait_once(ep, s, uevents, (int)usable, timeout_ns);
-        if (r <= 0 || !s || !__atomic_load_n(&s->pri_added, __ATOMIC_RELAXED) ||
-            (r = take_added_pri(s, uevents, (int)r)) > 0 || timeout_ns == 0)
-            break;
-        /* Each event was only an EPOLLPRI the app did not ask for: wait on. */
-        if (timeout_ns > 0 && (timeout_ns = deadline - now_ns()) <= 0)
-            break;
-    }
+    long r;
+    while ((r = wait_once(ep, s, uevents, (int)usable, timeout_ns)) == 0 && timeout_ns != 0 &&
+           (timeout_ns < 0 || (timeout_ns = deadline - now_ns()) > 0))
+        ;
     if (r > 0)
         drain_readiness_reported();
     file_put(ep);

@@ -42,18 +42,18 @@ HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool posi
         if (n > MAX_RW_COUNT)
             n = MAX_RW_COUNT;
         size_t ok = vfs_user_prefix(buf, n, true);
-        uint32_t epoch;
+        struct drain_read dr;
         if (n && !ok) {
             r = -EFAULT;
         } else if (positional) {
             r = pread(f, buf, ok, (uint64_t)off);
         } else if (!(f->drain_flags & DRAIN_TCP) || !ok) {
             r = read(f, buf, ok);
-        } else if (drain_read_begin(f, (f->status_flags & O_NONBLOCK) != 0, &epoch)) {
+        } else if (drain_read_begin(f, (f->status_flags & O_NONBLOCK) != 0, &dr)) {
             r = -EAGAIN;
         } else {
             r = read(f, buf, ok);
-            drain_read_done(f, epoch, r, ok);
+            drain_read_done(f, &dr, r, ok);
         }
     }
     file_put(f);

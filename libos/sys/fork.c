@@ -114,8 +114,6 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
         }
     }
     uint64_t caller_sp = pal_tcb()->app.rsp;
-    /* Before the copy, so both sides know another process holds what they share. */
-    fd_mark_shared((flags & CLONE_VFORK) != 0);
     lock_for_copy();
     long pid = pal_process_fork((int)(flags & CSIGNAL));
     unlock_after_copy(pid == 0);

@@ -61,8 +61,10 @@ static long poll_fds(struct pollfd *fds, unsigned n, int64_t timeout_ns) {
     if (r >= 0) {
         r = 0;
         for (unsigned i = 0; i < n; i++) {
-            if (host[i].fd >= 0)
+            if (host[i].fd >= 0) {
                 fds[i].revents = host[i].revents;
+                drain_polled(files[i], host[i].revents);
+            }
             r += fds[i].revents != 0;
         }
     }

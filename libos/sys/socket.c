@@ -100,7 +100,7 @@ SYSCALL(socket, SUPPORT_PARTIAL) {
     struct libos_file *f = socket_file_new((int)h, (type & SOCK_NONBLOCK) != 0);
     if (!f)
         return -ENOMEM;
-    drain_socket_made(f, domain, type);
+    drain_socket_made(f, domain, type, protocol);
     return fd_install(f, 0, (type & SOCK_CLOEXEC) != 0);
 }
 
@@ -294,6 +294,16 @@ static long rewrite_option_value(int level, int name, void *buf, unsigned len) {
     return 0;
 }
 
+/* Options after which a read may stop short with something left (libos/drain.h):
+ * SO_RCVLOWAT (data below the mark makes no event, yet a read returns it), a TCP upper
+ * layer such as kTLS (reads end at record boundaries). */
+static void note_receive_option(struct libos_file *f, int level, int name) {
+    if (level == SOL_SOCKET && name == SO_RCVLOWAT)
+        drain_mark(f, DRAIN_LOWAT);
+    else if (level == IPPROTO_TCP && name == TCP_ULP)
+        drain_mark(f, DRAIN_NEVER);
+}
+
 SYSCALL(setsockopt, SUPPORT_PARTIAL) {
     int level = ARG_INT(1), name = ARG_INT(2), optlen = ARG_INT(4);
     const void *uvalue = ARG_PTR(const void *, 3);
@@ -316,12 +326,13 @@ SYSCALL(setsockopt, SUPPORT_PARTIAL) {
         memcpy(buf, uvalue, len);
         r = rewrite_option_value(level, name, buf, len);
     }
-    if (r == 0)
+    if (r == 0) {
         r = pal_setsockopt(f->handle, level, name, len ? buf : NULL, len);
-    if (r == 0 && level == SOL_SOCKET && name == SO_RCVLOWAT)
-        drain_mark(f, DRAIN_NEVER); /* a read may now stop short of what is queued */
-    else if (r < 0)
+        if (r == 0)
+            note_receive_option(f, level, name);
+    } else {
         r = socket_check_error(f, r);
+    }
     if (buf != stack_buf)
         rt_free(buf);
     file_put(f);

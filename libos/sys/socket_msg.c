@@ -377,18 +377,17 @@ SYSCALL(recvfrom, SUPPORT_FULL) {
         m.host.msg_name = &m.addr.storage;
         m.host.msg_namelen = SOCKADDR_STORAGE_SIZE;
     }
-    uint32_t epoch;
+    struct drain_read dr;
     if (r < 0) {
         r = socket_check_error(f, r);
     } else if (!(f->drain_flags & DRAIN_TCP) || !len || uaddr || (flags & ~MSG_DONTWAIT)) {
         drain_forget(f);
         r = pal_recvmsg(f->handle, &m.host, flags);
-    } else if (drain_read_begin(f, (flags & MSG_DONTWAIT) || (f->status_flags & O_NONBLOCK),
-                                &epoch)) {
+    } else if (drain_read_begin(f, (flags & MSG_DONTWAIT) || (f->status_flags & O_NONBLOCK), &dr)) {
         r = -EAGAIN;
     } else {
         r = pal_recvmsg(f->handle, &m.host, flags);
-        drain_read_done(f, epoch, r, m.total);
+        drain_read_done(f, &dr, r, m.total);
     }
     file_put(f);
     /* As on Linux, the address is given after the data is taken. */

@@ -5,13 +5,15 @@
  * app through its next wait, and every case where the LibOS must ask the host instead:
  * a poll or another epoll set reported the data, FIONREAD, MSG_PEEK, shutdown, a blocking
  * socket, EPOLLONESHOT, SO_RCVLOWAT, urgent data (whose EPOLLPRI the app did not ask for
- * must not show), a socket or epoll set another process holds (fork, SCM_RIGHTS), and a
- * socket kept across execve.
+ * must not show), end of file and a reset behind data, other epoll entries of the socket
+ * (EPOLLEXCLUSIVE, EPOLLPRI in another set), a closed or left set, O_ASYNC, a socket or
+ * epoll set another process holds (fork, SCM_RIGHTS), and a socket kept across execve.
  * tests/drained/drained_tests.py checks from --stats that reads were answered. */
 #include "testlib.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -35,7 +37,9 @@ static void tcp_pair(int *client, int *server, int accept_flags) {
         RAW(SYS_listen, listener, 4) != 0 || RAW(SYS_getsockname, listener, &a, &len) != 0)
         tl_die("listener");
     *client = (int)RAW(SYS_socket, AF_INET, SOCK_STREAM, 0);
-    if (*client < 0 || RAW(SYS_connect, *client, &a, sizeof(a)) != 0)
+    int one = 1;
+    if (*client < 0 || RAW(SYS_connect, *client, &a, sizeof(a)) != 0 ||
+        RAW(SYS_setsockopt, *client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
         tl_die("connect");
     *server = (int)RAW(SYS_accept4, listener, NULL, NULL, accept_flags);
     if (*server < 0)
@@ -66,6 +70,25 @@ static void send_text(int fd, const char *text) {
     size_t len = strlen(text);
     if (RAW(SYS_write, fd, text, len) != (long)len)
         tl_die("write");
+}
+
+/* Waits until the peer has acknowledged all the client sent (SIOCOUTQ, a query of the
+ * client only): what the server reads next does not depend on how fast loopback is. */
+static void delivered(int client) {
+    for (int i = 0; i < 5000; i++) {
+        int queued = -1;
+        if (RAW(SYS_ioctl, client, TIOCOUTQ, &queued) != 0)
+            tl_die("SIOCOUTQ");
+        if (queued == 0)
+            return;
+        usleep(1000);
+    }
+    tl_die("loopback did not deliver in 5 s");
+}
+
+static void client_send(int client, const char *text) {
+    send_text(client, text);
+    delivered(client);
 }
 
 /* One read into buf, NUL-terminated. */
@@ -106,7 +129,7 @@ static void check_request_response(void) {
     char buf[4096], request[32];
     for (int i = 0; i < ROUNDS; i++) {
         snprintf(request, sizeof(request), "GET /%d", i);
-        send_text(client, request);
+        client_send(client, request);
         bool ok = (wait_one(ep, WAIT_MS) & EPOLLIN) != 0;
         long r = i % 2 ? RAW(SYS_recvfrom, server, buf, sizeof(buf), 0, NULL, NULL)
                        : RAW(SYS_read, server, buf, sizeof(buf));
@@ -127,7 +150,7 @@ static void check_request_response(void) {
 static void check_late_data(void) {
     int client, server, ep;
     drained_pair(&client, &server, &ep);
-    send_text(client, "late");
+    client_send(client, "late");
     char buf[64];
     long got = -1;
     int waits = 0;
@@ -140,10 +163,10 @@ static void check_late_data(void) {
                 got == 4 && !strcmp(buf, "late") && waits <= 1);
     EXPECT_ERR("then the socket is empty", read_chunk(server, buf, sizeof(buf) - 1), EAGAIN);
     wait_one(ep, 0); /* whether an event is left depends on who answered the EAGAIN */
-    send_text(client, "more");
+    client_send(client, "more");
     EXPECT_VAL("new data is an event", wait_one(ep, WAIT_MS) & SHOWN, EPOLLIN | EPOLLOUT);
     EXPECT_VAL("and is read", read_chunk(server, buf, sizeof(buf) - 1), 4);
-    send_text(client, "x");
+    client_send(client, "x");
     EXPECT_VAL("the next byte: an event", wait_one(ep, WAIT_MS) & EPOLLIN, EPOLLIN);
     EXPECT_VAL("and the read after it", read_chunk(server, buf, sizeof(buf) - 1), 1);
     close_all(client, server, ep);
@@ -157,21 +180,21 @@ static void check_told_otherwise(void) {
     int value = 0;
 
     drained_pair(&client, &server, &ep);
-    send_text(client, "polled");
+    client_send(client, "polled");
     struct pollfd pfd = {.fd = server, .events = POLLIN};
     EXPECT_VAL("poll reports the data", RAW(SYS_poll, &pfd, 1, WAIT_MS), 1);
     EXPECT_VAL("read after poll", read_chunk(server, buf, sizeof(buf) - 1), 6);
-    send_text(client, "other set");
+    client_send(client, "other set");
     int level = make_epoll();
     watch(level, server, EPOLLIN);
     EXPECT_VAL("another (level-triggered) set reports it", wait_one(level, WAIT_MS), EPOLLIN);
     EXPECT_VAL("read after that set's wait", read_chunk(server, buf, sizeof(buf) - 1), 9);
     RAW(SYS_close, level);
-    send_text(client, "counted");
+    client_send(client, "counted");
     EXPECT_OK("FIONREAD", RAW(SYS_ioctl, server, FIONREAD, &value));
     EXPECT_VAL("FIONREAD counts it", value, 7);
     EXPECT_VAL("read after FIONREAD", read_chunk(server, buf, sizeof(buf) - 1), 7);
-    send_text(client, "peeked");
+    client_send(client, "peeked");
     EXPECT_VAL("MSG_PEEK sees it", RAW(SYS_recvfrom, server, buf, 64, MSG_PEEK, NULL, NULL), 6);
     EXPECT_VAL("read after MSG_PEEK", read_chunk(server, buf, sizeof(buf) - 1), 6);
     EXPECT_ERR("drained again", read_chunk(server, buf, sizeof(buf) - 1), EAGAIN);
@@ -188,11 +211,11 @@ static void expect_read_at_once(const char *what, int accept_flags, unsigned eve
     tcp_pair(&client, &server, accept_flags);
     ep = make_epoll();
     watch(ep, server, events);
-    send_text(client, "first");
+    client_send(client, "first");
     wait_one(ep, WAIT_MS);
     snprintf(label, sizeof(label), "%s: read", what);
     EXPECT_VAL(label, read_chunk(server, buf, sizeof(buf) - 1), 5);
-    send_text(client, "again");
+    client_send(client, "again");
     snprintf(label, sizeof(label), "%s: read after the drain", what);
     EXPECT_VAL(label, read_chunk(server, buf, sizeof(buf) - 1), 5);
     close_all(client, server, ep);
@@ -214,10 +237,10 @@ static void check_rcvlowat(void) {
               RAW(SYS_setsockopt, server, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)));
     ep = make_epoll();
     watch(ep, server, EPOLLIN | EPOLLET);
-    send_text(client, "ten bytes!");
+    client_send(client, "ten bytes!");
     EXPECT_VAL("data above the mark: event", wait_one(ep, WAIT_MS), EPOLLIN);
     EXPECT_VAL("read", read_chunk(server, buf, sizeof(buf) - 1), 10);
-    send_text(client, "abc");
+    client_send(client, "abc");
     EXPECT_VAL("data below the mark: no event", wait_one(ep, 0), 0);
     EXPECT_VAL("yet the read returns it", read_chunk(server, buf, sizeof(buf) - 1), 3);
     close_all(client, server, ep);
@@ -230,9 +253,10 @@ static void check_urgent(void) {
     tcp_pair(&client, &server, SOCK_NONBLOCK);
     ep = make_epoll();
     watch(ep, server, EPOLLIN | EPOLLRDHUP | EPOLLET);
-    send_text(client, "AB");
+    client_send(client, "AB");
     EXPECT_VAL("urgent byte", RAW(SYS_sendto, client, "!", 1, MSG_OOB, NULL, 0), 1);
-    send_text(client, "CD");
+    delivered(client);
+    client_send(client, "CD");
     EXPECT_VAL("event without EPOLLPRI (not asked for)", wait_one(ep, WAIT_MS) & SHOWN, EPOLLIN);
     long r = read_chunk(server, buf, sizeof(buf) - 1);
     EXPECT_TRUE("read stops at the urgent mark", r == 2 && !strcmp(buf, "AB"));
@@ -241,7 +265,7 @@ static void check_urgent(void) {
     EXPECT_ERR("then EAGAIN", read_chunk(server, buf, sizeof(buf) - 1), EAGAIN);
     EXPECT_ERR("the urgent byte was passed: MSG_OOB",
                RAW(SYS_recvfrom, server, buf, 1, MSG_OOB, NULL, NULL), EINVAL);
-    send_text(client, "EF");
+    client_send(client, "EF");
     EXPECT_VAL("later data: an event as before", wait_one(ep, WAIT_MS) & SHOWN, EPOLLIN);
     EXPECT_VAL("read", read_chunk(server, buf, sizeof(buf) - 1), 2);
     close_all(client, server, ep);
@@ -249,10 +273,115 @@ static void check_urgent(void) {
     tcp_pair(&client, &server, SOCK_NONBLOCK);
     ep = make_epoll();
     watch(ep, server, EPOLLIN | EPOLLPRI | EPOLLET);
-    send_text(client, "AB");
+    client_send(client, "AB");
     RAW(SYS_sendto, client, "!", 1, MSG_OOB, NULL, 0);
+    delivered(client);
     EXPECT_VAL("EPOLLPRI asked for: shown", wait_one(ep, WAIT_MS) & SHOWN, EPOLLIN | EPOLLPRI);
     EXPECT_VAL("read up to the mark", read_chunk(server, buf, sizeof(buf) - 1), 2);
+    close_all(client, server, ep);
+}
+
+/* Data then end of file, the socket watched with events: the wait shows what (SHOWN bits)
+ * the app would see, and the read after the data reports the end. */
+static void expect_end_after_data(const char *what, unsigned events, unsigned shown) {
+    int client, server, ep;
+    char buf[64], label[96];
+    tcp_pair(&client, &server, SOCK_NONBLOCK);
+    ep = make_epoll();
+    watch(ep, server, events);
+    client_send(client, "request");
+    RAW(SYS_shutdown, client, SHUT_WR);
+    delivered(client);
+    snprintf(label, sizeof(label), "%s: the event", what);
+    EXPECT_VAL(label, wait_one(ep, WAIT_MS) & SHOWN, shown);
+    snprintf(label, sizeof(label), "%s: the data", what);
+    EXPECT_VAL(label, read_chunk(server, buf, sizeof(buf) - 1), 7);
+    snprintf(label, sizeof(label), "%s: then end of file", what);
+    EXPECT_VAL(label, read_chunk(server, buf, sizeof(buf) - 1), 0);
+    close_all(client, server, ep);
+}
+
+/* End of file or a reset behind the data: the read stops short before it, and the next
+ * read reports it, though the wait that told of both is over. */
+static void check_closing(void) {
+    expect_end_after_data("EPOLLRDHUP not asked for", EPOLLIN | EPOLLET, EPOLLIN);
+    expect_end_after_data("EPOLLRDHUP asked for", WATCH, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+
+    int client, server, ep;
+    char buf[64];
+    tcp_pair(&client, &server, SOCK_NONBLOCK);
+    ep = make_epoll();
+    watch(ep, server, WATCH);
+    client_send(client, "request");
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    RAW(SYS_setsockopt, client, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    RAW(SYS_close, client);
+    usleep(50000); /* loopback delivers the reset within close; room for a loaded machine */
+    EXPECT_VAL("data, then a reset: one event", wait_one(ep, WAIT_MS) & (EPOLLIN | EPOLLERR),
+               EPOLLIN | EPOLLERR);
+    EXPECT_VAL("the data before the reset", read_chunk(server, buf, sizeof(buf) - 1), 7);
+    EXPECT_ERR("then the reset", read_chunk(server, buf, sizeof(buf) - 1), ECONNRESET);
+    RAW(SYS_close, server);
+    RAW(SYS_close, ep);
+}
+
+/* Other entries of the socket, or none: its reads go to the host. */
+static void check_other_entries(void) {
+    int client, server, ep, other;
+    char buf[64];
+    drained_pair(&client, &server, &ep);
+    other = make_epoll();
+    watch(other, server, EPOLLIN | EPOLLET | EPOLLEXCLUSIVE);
+    client_send(client, "more");
+    EXPECT_VAL("also watched with EPOLLEXCLUSIVE: read at once",
+               read_chunk(server, buf, sizeof(buf) - 1), 4);
+    RAW(SYS_close, other);
+    close_all(client, server, ep);
+
+    tcp_pair(&client, &server, SOCK_NONBLOCK);
+    ep = make_epoll();
+    watch(ep, server, EPOLLIN | EPOLLET);
+    other = make_epoll();
+    watch(other, server, EPOLLIN | EPOLLPRI | EPOLLET);
+    client_send(client, "AB");
+    RAW(SYS_sendto, client, "!", 1, MSG_OOB, NULL, 0);
+    delivered(client);
+    client_send(client, "CD");
+    EXPECT_VAL("urgent data, EPOLLPRI asked in another set", wait_one(other, WAIT_MS) & SHOWN,
+               EPOLLIN | EPOLLPRI);
+    EXPECT_VAL("read up to the mark", read_chunk(server, buf, sizeof(buf) - 1), 2);
+    EXPECT_VAL("and past it", read_chunk(server, buf, sizeof(buf) - 1), 2);
+    RAW(SYS_close, other);
+    close_all(client, server, ep);
+
+    drained_pair(&client, &server, &ep);
+    RAW(SYS_close, ep);
+    client_send(client, "after");
+    EXPECT_VAL("its epoll set closed: read at once", read_chunk(server, buf, sizeof(buf) - 1), 5);
+    RAW(SYS_close, client);
+    RAW(SYS_close, server);
+
+    drained_pair(&client, &server, &ep);
+    EXPECT_OK("EPOLL_CTL_DEL", RAW(SYS_epoll_ctl, ep, EPOLL_CTL_DEL, server, NULL));
+    client_send(client, "after");
+    EXPECT_VAL("no longer watched: read at once", read_chunk(server, buf, sizeof(buf) - 1), 5);
+    close_all(client, server, ep);
+
+    drained_pair(&client, &server, &ep);
+    client_send(client, "spin");
+    long got = -EAGAIN;
+    for (int i = 0; i < 3 && got == -EAGAIN; i++)
+        got = read_chunk(server, buf, sizeof(buf) - 1);
+    EXPECT_VAL("an app that never waits has the data within three reads", got, 4);
+    close_all(client, server, ep);
+
+    drained_pair(&client, &server, &ep);
+    int on = 1;
+    EXPECT_OK("FIOASYNC", RAW(SYS_ioctl, server, FIOASYNC, &on));
+    client_send(client, "async");
+    EXPECT_VAL("O_ASYNC: read", read_chunk(server, buf, sizeof(buf) - 1), 5);
+    client_send(client, "again");
+    EXPECT_VAL("O_ASYNC: read after the drain", read_chunk(server, buf, sizeof(buf) - 1), 5);
     close_all(client, server, ep);
 }
 
@@ -264,7 +393,7 @@ static void check_forked_waiter(void) {
     pid_t child = fork();
     if (child == 0)
         _exit(wait_one(ep, WAIT_MS) & EPOLLIN ? 0 : 1);
-    send_text(client, "taken");
+    client_send(client, "taken");
     int status = 0;
     waitpid(child, &status, 0);
     EXPECT_VAL("the child's wait took the event", status, 0);
@@ -306,7 +435,7 @@ static void check_passed_set(void) {
     char buf[64];
     drained_pair(&client, &server, &ep);
     EXPECT_VAL("the set goes to the other process", tl_send_fd(link[0], ep), 1);
-    send_text(client, "taken");
+    client_send(client, "taken");
     char done = 0;
     RAW(SYS_read, link[0], &done, 1);
     EXPECT_VAL("its wait took the event", done, 'y');
@@ -317,13 +446,11 @@ static void check_passed_set(void) {
     RAW(SYS_close, link[1]);
 }
 
-/* A drained socket kept across execve, its epoll set closed by it: the new program has no
- * watch on it, and the data sent is read at once. The checks end in the new program. */
+/* A drained socket and its epoll set kept across execve: the new program knows of no watch,
+ * and the data sent is read at once. The checks end in the new program. */
 static void check_kept_across_exec(const char *self) {
     int client, server, ep;
     drained_pair(&client, &server, &ep);
-    if (RAW(SYS_fcntl, ep, F_SETFD, FD_CLOEXEC) != 0)
-        tl_die("FD_CLOEXEC");
     char checks[16], failures[16], client_fd[16], server_fd[16];
     snprintf(checks, sizeof(checks), "%d", tl_checks);
     snprintf(failures, sizeof(failures), "%d", tl_failures);
@@ -341,7 +468,7 @@ static int after_exec(char **argv) {
     tl_failures = atoi(argv[4]);
     int client = atoi(argv[5]), server = atoi(argv[6]);
     char buf[64];
-    send_text(client, "kept");
+    client_send(client, "kept");
     EXPECT_VAL("after execve: data is read at once", read_chunk(server, buf, sizeof(buf) - 1), 4);
     RAW(SYS_close, client);
     RAW(SYS_close, server);
@@ -358,6 +485,8 @@ int main(int argc, char **argv) {
     check_not_watched();
     check_rcvlowat();
     check_urgent();
+    check_closing();
+    check_other_entries();
     check_forked_waiter();
     check_passed_set();
     check_kept_across_exec(argv[0]);
