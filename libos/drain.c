@@ -52,7 +52,6 @@ void drain_polled(struct libos_file *f, short revents) {
 }
 
 void drain_share(struct libos_file *f) {
-    drain_mark(f, DRAIN_SHARED);
     if (__atomic_load_n(&f->drain_flags, __ATOMIC_RELAXED) & DRAIN_EPOLL)
         drain_epoll_shared(f);
 }

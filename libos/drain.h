@@ -29,8 +29,11 @@
 
 /* libos_file.drain_flags; a socket is answered for only while they are DRAIN_TCP alone. */
 enum {
-    DRAIN_TCP = 1,    /* a TCP socket this process made (socket, accept) */
-    DRAIN_SHARED = 2, /* another process may hold it (fork, SCM_RIGHTS) and take its events */
+    DRAIN_TCP = 1, /* a TCP socket this process made (socket, accept) */
+    /* An epoll set another process may wait on (fork, SCM_RIGHTS), taking events; a socket
+     * it watched. (A socket another process holds is no matter: that process can take
+     * data, not the events of this one's sets.) */
+    DRAIN_SHARED = 2,
     /* A read may stop short with something left (end of file, error, urgent data, kTLS),
      * or the socket has an epoll entry that is not a watch, or its watches are not known
      * (kept across execve, its epoll set closed). */
@@ -113,10 +116,12 @@ void drain_epoll_made(struct libos_file *set);
 void drain_mark(struct libos_file *f, uint8_t flags);
 /* A poll or select result for f. */
 void drain_polled(struct libos_file *f, short revents);
-/* f goes to another process (SCM_RIGHTS): shared, and so is every socket an epoll set f
- * watches (drain_epoll_shared, in libos/sys/epoll.c). */
+/* f goes to another process (SCM_RIGHTS). An epoll set becomes shared, and its watches
+ * plain entries, before the receiver can wait on it (drain_epoll_shared, in
+ * libos/sys/epoll.c); drain_epoll_forked does the marking for fork, the set locked. */
 void drain_share(struct libos_file *f);
 void drain_epoll_shared(struct libos_file *set);
+void drain_epoll_forked(struct libos_file *set);
 
 /* Epoll entries (libos/sys/epoll.c), with set's lock held. set is the epoll set's
  * description, f the watched one. drain_watches tells whether an entry with these app

@@ -139,7 +139,7 @@ static spinlock_t *object_lock_of(struct libos_file *f) {
 /* The object locks come after the table's (no one takes the table's under an object's)
  * and before the free list's and the allocator's (an epoll set allocates under its lock).
  * Each description once, however many fds it has. */
-void fd_fork_lock(void) {
+void fd_fork_lock(bool only_kept_by_exec) {
     spin_lock(&g_fd_lock);
     for (unsigned fd = 0; fd < g_slot_count; fd++) {
         struct libos_file *f = g_slots[fd].file;
@@ -151,12 +151,13 @@ void fd_fork_lock(void) {
             f->fork_locked = true;
         }
     }
-    /* With every epoll set locked, so no entry becomes a watch of a shared socket. Also
-     * for vfork: its child may dup2 a close-on-exec fd to one that outlives execve. */
+    /* The epoll sets the child can wait on (with them locked, so no entry becomes a watch
+     * meanwhile): it could take the events of the sockets they watch (libos/drain.h). */
     for (unsigned fd = 0; fd < g_slot_count; fd++) {
         struct libos_file *f = g_slots[fd].file;
-        if (f && f != &g_reserved)
-            drain_mark(f, DRAIN_SHARED);
+        if (f && f != &g_reserved && (f->drain_flags & DRAIN_EPOLL) &&
+            !(only_kept_by_exec && g_slots[fd].cloexec))
+            drain_epoll_forked(f);
     }
     spin_lock(&g_free_lock);
 }

@@ -109,9 +109,10 @@ void fd_set_limit(unsigned limit);
 unsigned fd_limit_refresh(void);
 /* Closes every fd in [first, last]; with cloexec, marks them close-on-exec instead. */
 void fd_close_range(unsigned first, unsigned last, bool cloexec);
-/* fork: the table and the locks of the objects it holds are locked across the copy; every
- * description in it is marked shared with the child (libos/drain.h). */
-void fd_fork_lock(void);
+/* fork: the table and the locks of the objects it holds are locked across the copy; the
+ * epoll sets the child gets (for vfork, those that outlive its execve) are marked shared
+ * with it (libos/drain.h). */
+void fd_fork_lock(bool only_kept_by_exec);
 void fd_fork_unlock(void);
 /* fork, in the child once it runs alone: each description keeps the references of the
  * child's fds only. References other threads held during the copy (a read in progress)

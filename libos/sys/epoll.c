@@ -299,8 +299,11 @@ static long ctl_change(struct epoll_state *s, int op, int fd, struct libos_file 
                        struct entry_info *info) {
     int handle = target->handle;
     int level = level_of(s, fd, handle);
-    if (level < 0)
+    if (level < 0) {
+        if (info->watch)
+            watch_remove(&s->watches, (unsigned)info->watch - 1);
         return op == EPOLL_CTL_MOD && (info->events & EPOLLEXCLUSIVE) ? -EINVAL : -ENOENT;
+    }
     struct entry_info *slot = info_of(s, level, fd, handle);
     long r;
     if (op == EPOLL_CTL_MOD) {
@@ -448,13 +451,39 @@ static long wait_with_levels(struct epoll_state *s, struct epoll_event *uevents,
     return r;
 }
 
+/* A watch becomes a plain entry with the app's data (the set goes where no one translates
+ * cookies); its socket leaves the drained-read rules. False: the host had dropped it. */
+static bool unwatch(struct epoll_state *s, int level, int handle, struct entry_info *slot) {
+    struct libos_file *file = s->watches.records[slot->watch - 1].file;
+    struct epoll_event plain = {slot->events, slot->data};
+    long r = pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_MOD, handle, &plain);
+    drain_mark(file, DRAIN_SHARED);
+    struct entry_info info = {slot->data, slot->events, 0};
+    set_info(s, slot, r == -ENOENT ? &no_info : &info, file, r == 0);
+    return r != -ENOENT;
+}
+
 void drain_epoll_shared(struct libos_file *set) {
     if (set->ops != &epoll_file_ops || !set->priv)
         return;
     struct epoll_state *s = set->priv;
     spin_lock(&s->lock);
-    watch_mark_all(&s->watches, DRAIN_SHARED);
+    drain_mark(set, DRAIN_SHARED);
+    for (unsigned h = 0; h < s->main_size; h++)
+        if (s->main[h].owner && s->main[h].info.watch && !unwatch(s, 0, (int)h, &s->main[h].info))
+            s->main[h].owner = 0;
+    for (unsigned i = s->overflow_count; i-- > 0;) {
+        struct overflow_entry *e = &s->overflow[i];
+        if (e->info.watch && !unwatch(s, e->level, e->handle, &e->info))
+            drop_overflow(s, e);
+    }
     spin_unlock(&s->lock);
+}
+
+void drain_epoll_forked(struct libos_file *set) {
+    drain_mark(set, DRAIN_SHARED);
+    if (set->ops == &epoll_file_ops && set->priv)
+        watch_mark_all(&((struct epoll_state *)set->priv)->watches, DRAIN_SHARED);
 }
 
 /* One host wait into the app's buffer, its events as the app must see them. */
@@ -465,7 +494,7 @@ static long wait_once(struct libos_file *ep, struct epoll_state *s, struct epoll
     long r = __atomic_load_n(&s->level_count, __ATOMIC_ACQUIRE)
                  ? wait_with_levels(s, uevents, max, timeout_ns)
                  : pal_epoll_wait(ep->handle, uevents, max, timeout_ns);
-    if (r > 0 && s->watches.ever_used) {
+    if (r > 0 && __atomic_load_n(&s->watches.ever_used, __ATOMIC_ACQUIRE)) {
         spin_lock(&s->lock);
         r = watch_translate(&s->watches, uevents, (int)r);
         spin_unlock(&s->lock);

@@ -28,7 +28,7 @@ long watch_add(struct watch_table *t, struct libos_file *file, uint64_t app_data
     w->file = file;
     w->app_data = app_data;
     w->app_events = app_events;
-    t->ever_used = true;
+    __atomic_store_n(&t->ever_used, true, __ATOMIC_RELEASE); /* read by waits without the lock */
     return i;
 }
 

@@ -44,11 +44,11 @@ static spinlock_t g_fork_lock = SPINLOCK_INIT;
  * holds at the copy would stay held in the child, where that thread does not exist. The
  * last ones are taken with nothing else under them (the patch table's under the VMA
  * tree's, as the VMA layer nests it). */
-static void lock_for_copy(void) {
+static void lock_for_copy(bool vfork) {
     libos_signals_fork_lock();
     libos_threads_fork_lock();
     fs_fork_lock();
-    fd_fork_lock();
+    fd_fork_lock(vfork);
     alloc_fork_lock();
     vma_lock(libos_vma_tree());
     libos_patch_fork_lock();
@@ -114,7 +114,7 @@ long libos_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t t
         }
     }
     uint64_t caller_sp = pal_tcb()->app.rsp;
-    lock_for_copy();
+    lock_for_copy((flags & CLONE_VFORK) != 0);
     long pid = pal_process_fork((int)(flags & CSIGNAL));
     unlock_after_copy(pid == 0);
 
