@@ -63,9 +63,11 @@ struct libos_file *file_new(enum file_kind kind, const struct file_ops *ops, int
      * until the store below; after it, fd_get finds the slot changed and lets go. The
      * count itself is only ever touched atomically. */
     _Static_assert(__builtin_offsetof(struct libos_file, refcount) == 0, "refcount comes first");
+    _Static_assert(__builtin_offsetof(struct libos_file, generation) == 4, "then generation");
     _Static_assert(__builtin_offsetof(struct libos_file, next_all) == 8, "next_all comes next");
     size_t keep = __builtin_offsetof(struct libos_file, next_all) + sizeof(f->next_all);
     memset((char *)f + keep, 0, sizeof(*f) - keep);
+    f->generation++;
     f->kind = kind;
     f->ops = ops;
     f->handle = handle;

@@ -36,6 +36,9 @@ enum file_kind { FILE_HOST, FILE_SYNTHETIC };
 
 struct libos_file {
     int refcount;
+    /* Counts the reuses of this memory (file_new), so a record that remembers a description
+     * can tell it from the one that reuses its memory and host handle (libos/sys/epoll.c). */
+    uint32_t generation;
     /* Every description made, for fork (libos/fd.c); written only under the free list's
      * lock, never by the reset of a reused description (a fork must not copy it half
      * written). */

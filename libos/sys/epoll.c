@@ -63,6 +63,10 @@ struct overflow_entry {
     int handle; /* the host handle of its description */
     int level;  /* 1..MAX_LEVELS: which overflow instance holds it */
     struct entry_info info;
+    /* Its description (weak: descriptions are never freed) and that one's generation: the
+     * host dropped the entry when the description was released. */
+    struct libos_file *file;
+    uint32_t generation;
 };
 
 struct epoll_state {
@@ -236,6 +240,19 @@ static long free_level(struct epoll_state *s, int handle) {
     return level;
 }
 
+/* Forgets the overflow entries of target's host handle that belonged to a description
+ * released since (the host dropped them with it): else they would hold their levels. */
+static void drop_released(struct epoll_state *s, struct libos_file *target) {
+    for (unsigned i = s->overflow_count; i-- > 0;) {
+        struct overflow_entry *e = &s->overflow[i];
+        if (e->handle == target->handle &&
+            (e->file != target || e->generation != target->generation)) {
+            set_info(s, &e->info, &no_info, target, false);
+            drop_overflow(s, e);
+        }
+    }
+}
+
 static struct entry_info *info_of(struct epoll_state *s, int level, int fd, int handle) {
     return level == 0 ? &s->main[handle].info : &find_overflow(s, fd, handle)->info;
 }
@@ -257,7 +274,7 @@ static long add_overflow(struct epoll_state *s, int fd, struct libos_file *targe
     long r = pal_epoll_ctl(level_handle(s, (int)level), EPOLL_CTL_ADD, handle, event);
     if (r == 0) {
         struct overflow_entry *e = &s->overflow[s->overflow_count++];
-        *e = (struct overflow_entry){fd, handle, (int)level, {0, 0, 0}};
+        *e = (struct overflow_entry){fd, handle, (int)level, {0, 0, 0}, target, target->generation};
         set_info(s, &e->info, info, target, false);
     }
     return r;
@@ -274,6 +291,7 @@ static struct epoll_event host_event(struct epoll_state *s, const struct entry_i
 static long ctl_add(struct epoll_state *s, int fd, struct libos_file *target,
                     const struct entry_info *info) {
     int handle = target->handle;
+    drop_released(s, target);
     struct epoll_event event = host_event(s, info);
     int level = level_of(s, fd, handle);
     if (level >= 0) { /* EEXIST, unless the host dropped the entry with its file */

@@ -346,6 +346,25 @@ static void check_eventfd_and_sockets(void) {
     RAW(SYS_close, ep);
 }
 
+/* A description added through two fds, then closed, over and over with the second fd's
+ * number changing: Linux keeps nothing of the closed ones, so no limit is ever reached. */
+static void check_dup_churn(void) {
+    int ep = make_epoll();
+    int failed = 0;
+    for (int i = 0; i < 1000 && !failed; i++) {
+        int fds[2];
+        make_pipe(fds, 0);
+        int twin = (int)RAW(SYS_dup2, fds[0], 100 + i % 900);
+        failed += ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, DATA_A) != 0;
+        failed += ctl(ep, EPOLL_CTL_ADD, twin, EPOLLIN, DATA_B) != 0;
+        RAW(SYS_close, twin);
+        RAW(SYS_close, fds[0]);
+        RAW(SYS_close, fds[1]);
+    }
+    EXPECT_VAL("1000 rounds: add a pipe through two fds, close it", failed, 0);
+    RAW(SYS_close, ep);
+}
+
 int main(int argc, char **argv) {
     tl_start(argc, argv, "epoll");
     check_eventfd();
@@ -353,5 +372,6 @@ int main(int argc, char **argv) {
     check_level_and_edge();
     check_close_and_dup();
     check_eventfd_and_sockets();
+    check_dup_churn();
     return tl_finish();
 }
