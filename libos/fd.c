@@ -534,8 +534,8 @@ void fd_close_range(unsigned first, unsigned last, bool cloexec) {
 
 void fd_close_on_exec(void) {
     close_matching(0, ~0u, true);
-    /* The epoll sets closed here took their entries with them, but not the watch counts
-     * of the sockets that stay: the new program gets those sockets unwatched. */
+    /* An epoll set that stays still watches the sockets that stay, but the new program
+     * does not know it and will not wait for those events (libos/drain.h). */
     spin_lock(&g_fd_lock);
     for (unsigned fd = 0; fd < g_slot_count; fd++) {
         struct libos_file *f = g_slots[fd].file;

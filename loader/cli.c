@@ -198,12 +198,7 @@ void cli_parse(int argc, char **argv, struct cli_options *opt) {
                 loader_fail(EXIT_ENCLOS_FAILURE,
                             "--enclave-size: '%s' is not a power of two such as 4G", v);
         } else if ((v = option_value(a, "--edmm"))) {
-            if (!strcmp(v, "on"))
-                opt->edmm = 1;
-            else if (!strcmp(v, "off"))
-                opt->edmm = 0;
-            else
-                loader_fail(EXIT_ENCLOS_FAILURE, "--edmm: unknown value '%s' (use on or off)", v);
+            opt->edmm = on_off("--edmm", v);
         } else if ((v = option_value(a, "--max-threads"))) {
             uint64_t n;
             if (!manifest_parse_size(v, &n) || n < 1 || n > 100000)

@@ -288,27 +288,31 @@ static struct epoll_event host_event(struct epoll_state *s, const struct entry_i
                                 watch_cookie(&s->watches, (unsigned)info->watch - 1)};
 }
 
+/* ctl_add and ctl_change free the watch record in info when the entry does not keep it. */
 static long ctl_add(struct epoll_state *s, int fd, struct libos_file *target,
                     const struct entry_info *info) {
     int handle = target->handle;
     drop_released(s, target);
     struct epoll_event event = host_event(s, info);
     int level = level_of(s, fd, handle);
+    long r;
     if (level >= 0) { /* EEXIST, unless the host dropped the entry with its file */
-        long r = pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_ADD, handle, &event);
+        r = pal_epoll_ctl(level_handle(s, level), EPOLL_CTL_ADD, handle, &event);
         if (r == 0)
             set_info(s, info_of(s, level, fd, handle), info, target, false);
-        return r;
+    } else {
+        r = pal_epoll_ctl(s->main_handle, EPOLL_CTL_ADD, handle, &event);
+        if (r == 0 && !set_owner(s, handle, fd)) {
+            pal_epoll_ctl(s->main_handle, EPOLL_CTL_DEL, handle, NULL);
+            r = -ENOMEM;
+        } else if (r == 0) {
+            set_info(s, &s->main[handle].info, info, target, false);
+        } else if (r == -EEXIST) { /* another fd of this description owns the main entry */
+            r = add_overflow(s, fd, target, &event, info);
+        }
     }
-    long r = pal_epoll_ctl(s->main_handle, EPOLL_CTL_ADD, handle, &event);
-    if (r == 0 && !set_owner(s, handle, fd)) {
-        pal_epoll_ctl(s->main_handle, EPOLL_CTL_DEL, handle, NULL);
-        return -ENOMEM;
-    }
-    if (r == 0)
-        set_info(s, &s->main[handle].info, info, target, false);
-    if (r == -EEXIST) /* another fd of this description owns the main entry */
-        r = add_overflow(s, fd, target, &event, info);
+    if (r < 0 && info->watch)
+        watch_remove(&s->watches, (unsigned)info->watch - 1);
     return r;
 }
 
@@ -401,13 +405,9 @@ SYSCALL(epoll_ctl, SUPPORT_FULL) {
         struct entry_info info;
         spin_lock(&s->lock);
         r = entry_for(s, ep, target, op, &event, &info);
-        if (r == 0 && op == EPOLL_CTL_ADD) {
-            r = ctl_add(s, fd, target, &info);
-            if (r < 0 && info.watch)
-                watch_remove(&s->watches, (unsigned)info.watch - 1);
-        } else if (r == 0) {
-            r = ctl_change(s, op, fd, target, &info);
-        }
+        if (r == 0)
+            r = op == EPOLL_CTL_ADD ? ctl_add(s, fd, target, &info)
+                                    : ctl_change(s, op, fd, target, &info);
         spin_unlock(&s->lock);
     }
     file_put(target);
@@ -504,18 +504,25 @@ void drain_epoll_forked(struct libos_file *set) {
         watch_mark_all(&((struct epoll_state *)set->priv)->watches, DRAIN_SHARED);
 }
 
-/* One host wait into the app's buffer, its events as the app must see them. */
+static bool may_translate(struct epoll_state *s) {
+    return s && __atomic_load_n(&s->watches.ever_used, __ATOMIC_ACQUIRE);
+}
+
+/* One host wait into the app's buffer, its events as the app must see them; *dropped_all:
+ * the host had events, and each was dropped. */
 static long wait_once(struct libos_file *ep, struct epoll_state *s, struct epoll_event *uevents,
-                      int max, int64_t timeout_ns) {
+                      int max, int64_t timeout_ns, bool *dropped_all) {
+    *dropped_all = false;
     if (!s)
         return pal_epoll_wait(ep->handle, uevents, max, timeout_ns);
     long r = __atomic_load_n(&s->level_count, __ATOMIC_ACQUIRE)
                  ? wait_with_levels(s, uevents, max, timeout_ns)
                  : pal_epoll_wait(ep->handle, uevents, max, timeout_ns);
-    if (r > 0 && __atomic_load_n(&s->watches.ever_used, __ATOMIC_ACQUIRE)) {
+    if (r > 0 && may_translate(s)) {
         spin_lock(&s->lock);
         r = watch_translate(&s->watches, uevents, (int)r);
         spin_unlock(&s->lock);
+        *dropped_all = r == 0;
     }
     return r;
 }
@@ -540,10 +547,14 @@ static long do_epoll_wait(int epfd, struct epoll_event *uevents, int maxevents,
         return -EINVAL;
     }
     struct epoll_state *s = ep->ops == &epoll_file_ops ? ep->priv : NULL;
-    int64_t deadline = timeout_ns > 0 ? now_ns() + timeout_ns : 0;
+    /* Only a set that may drop events waits again, for the time left (for the whole timeout
+     * again if its first watch came during the wait). */
+    int64_t deadline = timeout_ns > 0 && may_translate(s) ? now_ns() + timeout_ns : 0;
     long r;
-    while ((r = wait_once(ep, s, uevents, (int)usable, timeout_ns)) == 0 && timeout_ns != 0 &&
-           (timeout_ns < 0 || (timeout_ns = deadline - now_ns()) > 0))
+    bool dropped_all;
+    while ((r = wait_once(ep, s, uevents, (int)usable, timeout_ns, &dropped_all)) == 0 &&
+           dropped_all && timeout_ns != 0 &&
+           (timeout_ns < 0 || !deadline || (timeout_ns = deadline - now_ns()) > 0))
         ;
     if (r > 0)
         drain_readiness_reported();

@@ -101,11 +101,16 @@ static long read_chunk(int fd, char *buf, size_t size) {
 }
 
 /* A socket drained by a short read, registered as Go registers it. */
+/* A pair whose server side, accepted with accept_flags, is in a new epoll set for events. */
+static void watched_pair(int *client, int *server, int *ep, int accept_flags, unsigned events) {
+    tcp_pair(client, server, accept_flags);
+    *ep = make_epoll();
+    watch(*ep, *server, events);
+}
+
 static void drained_pair(int *client, int *server, int *ep) {
     char buf[64];
-    tcp_pair(client, server, SOCK_NONBLOCK);
-    *ep = make_epoll();
-    watch(*ep, *server, WATCH);
+    watched_pair(client, server, ep, SOCK_NONBLOCK, WATCH);
     send_text(*client, "first");
     wait_one(*ep, WAIT_MS);
     if (read_chunk(*server, buf, sizeof(buf) - 1) != 5)
@@ -216,9 +221,7 @@ static void check_told_otherwise(void) {
 static void expect_read_at_once(const char *what, int accept_flags, unsigned events) {
     int client, server, ep;
     char buf[64], label[96];
-    tcp_pair(&client, &server, accept_flags);
-    ep = make_epoll();
-    watch(ep, server, events);
+    watched_pair(&client, &server, &ep, accept_flags, events);
     client_send(client, "first");
     wait_one(ep, WAIT_MS);
     snprintf(label, sizeof(label), "%s: read", what);
@@ -258,9 +261,7 @@ static void check_rcvlowat(void) {
 static void check_urgent(void) {
     int client, server, ep;
     char buf[64];
-    tcp_pair(&client, &server, SOCK_NONBLOCK);
-    ep = make_epoll();
-    watch(ep, server, EPOLLIN | EPOLLRDHUP | EPOLLET);
+    watched_pair(&client, &server, &ep, SOCK_NONBLOCK, EPOLLIN | EPOLLRDHUP | EPOLLET);
     client_send(client, "AB");
     EXPECT_VAL("urgent byte", RAW(SYS_sendto, client, "!", 1, MSG_OOB, NULL, 0), 1);
     delivered(client);
@@ -278,9 +279,7 @@ static void check_urgent(void) {
     EXPECT_VAL("read", read_chunk(server, buf, sizeof(buf) - 1), 2);
     close_all(client, server, ep);
 
-    tcp_pair(&client, &server, SOCK_NONBLOCK);
-    ep = make_epoll();
-    watch(ep, server, EPOLLIN | EPOLLPRI | EPOLLET);
+    watched_pair(&client, &server, &ep, SOCK_NONBLOCK, EPOLLIN | EPOLLPRI | EPOLLET);
     client_send(client, "AB");
     RAW(SYS_sendto, client, "!", 1, MSG_OOB, NULL, 0);
     delivered(client);
@@ -294,9 +293,7 @@ static void check_urgent(void) {
 static void expect_end_after_data(const char *what, unsigned events, unsigned shown) {
     int client, server, ep;
     char buf[64], label[96];
-    tcp_pair(&client, &server, SOCK_NONBLOCK);
-    ep = make_epoll();
-    watch(ep, server, events);
+    watched_pair(&client, &server, &ep, SOCK_NONBLOCK, events);
     client_send(client, "request");
     RAW(SYS_shutdown, client, SHUT_WR);
     delivered(client);
@@ -317,9 +314,7 @@ static void check_closing(void) {
 
     int client, server, ep;
     char buf[64];
-    tcp_pair(&client, &server, SOCK_NONBLOCK);
-    ep = make_epoll();
-    watch(ep, server, WATCH);
+    watched_pair(&client, &server, &ep, SOCK_NONBLOCK, WATCH);
     client_send(client, "request");
     struct linger reset = {.l_onoff = 1, .l_linger = 0};
     RAW(SYS_setsockopt, client, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
@@ -349,9 +344,7 @@ static void check_other_entries(void) {
     RAW(SYS_close, other);
     close_all(client, server, ep);
 
-    tcp_pair(&client, &server, SOCK_NONBLOCK);
-    ep = make_epoll();
-    watch(ep, server, EPOLLIN | EPOLLET);
+    watched_pair(&client, &server, &ep, SOCK_NONBLOCK, EPOLLIN | EPOLLET);
     other = make_epoll();
     watch(other, server, EPOLLIN | EPOLLPRI | EPOLLET);
     client_send(client, "AB");
