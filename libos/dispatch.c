@@ -40,17 +40,22 @@ const char *syscall_name(long nr) {
 }
 
 /* The slow paths stay out of .text.hot, so the fast path fits its pages (common/hot.h). */
+/* args: as the handler got them (a handler may replace the whole context); NULL after a
+ * continued call, whose context still holds them. */
 __attribute__((noinline, cold)) static void trace_syscall(long nr, const struct syscall_args *args,
+                                                          const struct pal_context *ctx,
                                                           long result) {
     const char *name = syscall_name(nr);
+    struct syscall_args from_ctx = {{(long)ctx->rdi, (long)ctx->rsi, (long)ctx->rdx, (long)ctx->r10,
+                                     (long)ctx->r8, (long)ctx->r9}};
+    const long *a = (args ? args : &from_ctx)->arg;
     if (result < 0 && result > -4096)
         log_raw("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = -1 %s (%ld)\n", libos_current_tid(),
-                name ? name : "?", args->arg[0], args->arg[1], args->arg[2], args->arg[3],
-                args->arg[4], args->arg[5], libos_errno_name(-result), result);
+                name ? name : "?", a[0], a[1], a[2], a[3], a[4], a[5], libos_errno_name(-result),
+                result);
     else
         log_raw("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %#lx\n", libos_current_tid(),
-                name ? name : "?", args->arg[0], args->arg[1], args->arg[2], args->arg[3],
-                args->arg[4], args->arg[5], result);
+                name ? name : "?", a[0], a[1], a[2], a[3], a[4], a[5], result);
 }
 
 __attribute__((noinline, cold)) static long unsupported_syscall(long nr) {
@@ -65,31 +70,43 @@ __attribute__((noinline, cold)) static long unsupported_syscall(long nr) {
 /* Inlined into libos_handle_syscall: a syscall that calls the host (read, write...) comes
  * back from the kernel into every frame that was live across the call, and on this kind of
  * host each such return mispredicts (the return stack buffer does not survive the host
- * call; about 7 ns each, docs/benchmarks.md). So the path keeps few frames: the entry's
- * call of libos_handle_syscall, the handler's, and the PAL's gate (PAL calls jump to it). */
+ * call; docs/benchmarks.md). So the path keeps few frames: the entry's call of
+ * libos_handle_syscall, the handler's, and the PAL's gate (PAL calls jump to it); the
+ * read and write of host objects keep none (libos_syscall_continue). */
 static inline __attribute__((always_inline)) long
 libos_syscall_dispatch(long nr, const struct syscall_args *args) {
     bool in_table = nr >= 0 && nr < SYSCALL_TABLE_SIZE;
     int32_t offset = in_table ? g_handler_offsets[nr] : 0;
     syscall_handler handler =
         offset ? (syscall_handler)((intptr_t)libos_handle_syscall + offset) : NULL;
-    long result;
     /* Counted only for --stats: the counters are pages the hot path need not touch. */
-    bool stats = g_libos_config.stats;
-    if (in_table && stats)
-        __atomic_fetch_add(&g_syscall_stats.count[nr], 1, __ATOMIC_RELAXED);
-    if (!handler) {
-        result = unsupported_syscall(nr);
-    } else {
-        uint64_t host_calls_before = pal_tcb()->host_calls;
-        result = handler(args);
-        if (stats)
-            __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
-                               pal_tcb()->host_calls - host_calls_before, __ATOMIC_RELAXED);
+    if (g_libos_config.stats) {
+        if (in_table)
+            __atomic_fetch_add(&g_syscall_stats.count[nr], 1, __ATOMIC_RELAXED);
+        libos_thread_hot()->host_calls_at_entry = pal_tcb()->host_calls;
     }
+    return handler ? handler(args) : unsupported_syscall(nr);
+}
+
+/* The end of every syscall, also of one that continued after its host call: what the
+ * syscall instruction leaves in the app's registers, the --stats counters and the trace,
+ * then signals and stop requests. */
+HOT_PATH static void syscall_complete(struct pal_context *ctx, const struct syscall_args *args,
+                                      long result) {
+    long nr = (long)ctx->syscall_nr;
+    if (g_libos_config.stats && nr >= 0 && nr < SYSCALL_TABLE_SIZE)
+        __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
+                           pal_tcb()->host_calls - libos_thread_hot()->host_calls_at_entry,
+                           __ATOMIC_RELAXED);
     if (g_log_level >= LOG_TRACE)
-        trace_syscall(nr, args, result);
-    return result;
+        trace_syscall(nr, args, ctx, result);
+    /* Handlers that replace the whole context (rt_sigreturn, a new thread) say so. */
+    if (!libos_context_replaced()) {
+        ctx->rax = (uint64_t)result;
+        ctx->rcx = ctx->rip;
+        ctx->r11 = ctx->rflags;
+    }
+    libos_before_return_to_app(result == -EINTR ? nr : -1);
 }
 
 /* Called by libos_syscall_entry with the app registers in the control block. */
@@ -97,16 +114,12 @@ HOT_PATH void libos_handle_syscall(void) {
     struct pal_context *ctx = &pal_tcb()->app;
     struct syscall_args args = {{(long)ctx->rdi, (long)ctx->rsi, (long)ctx->rdx, (long)ctx->r10,
                                  (long)ctx->r8, (long)ctx->r9}};
-    long nr = (long)ctx->syscall_nr;
-    long result = libos_syscall_dispatch(nr, &args);
-    /* Handlers that replace the whole context (rt_sigreturn, a new thread) say so. */
-    if (!libos_context_replaced()) {
-        ctx->rax = (uint64_t)result;
-        /* What the syscall instruction leaves behind natively. */
-        ctx->rcx = ctx->rip;
-        ctx->r11 = ctx->rflags;
-    }
-    libos_before_return_to_app(result == -EINTR ? nr : -1);
+    syscall_complete(ctx, &args, libos_syscall_dispatch((long)ctx->syscall_nr, &args));
+}
+
+HOT_PATH void libos_syscall_continue(long result) {
+    syscall_complete(&pal_tcb()->app, NULL, result);
+    libos_return_to_app();
 }
 
 HOT_PATH void libos_before_return_to_app(long interrupted_nr) {

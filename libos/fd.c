@@ -92,9 +92,8 @@ void file_get(struct libos_file *f) {
     __atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
 }
 
-HOT_PATH void file_put(struct libos_file *f) {
-    if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
+/* Out of the hot pages: every read and write drops a reference, few drop the last. */
+__attribute__((noinline, cold)) static void file_release(struct libos_file *f) {
     if (f->ops && f->ops->release)
         f->ops->release(f);
     if (f->handle >= 0)
@@ -105,6 +104,11 @@ HOT_PATH void file_put(struct libos_file *f) {
     f->next_free = g_free_files;
     g_free_files = f;
     spin_unlock(&g_free_lock);
+}
+
+HOT_PATH void file_put(struct libos_file *f) {
+    if (f && __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+        file_release(f);
 }
 
 /* A new reference, unless the last one is already gone. */

@@ -51,6 +51,10 @@ __attribute__((noreturn)) void libos_return_to_app(void);
 void libos_syscall_entry(void);
 /* The C side of a syscall entry: the app's registers are in pal_tcb()->app. */
 void libos_handle_syscall(void);
+/* Ends the current syscall with result and returns to the app, for a handler whose host
+ * call continues here instead of returning (pal_read_then): the same end as a handler's
+ * return, with none of the frames before the host call returned into. */
+__attribute__((noreturn)) void libos_syscall_continue(long result);
 /* Where patched sites' trampolines jump, with the return point in rcx (common/trampoline.h). */
 void libos_patched_syscall_entry(void);
 void libos_interrupt_entry(void);

@@ -44,7 +44,11 @@ struct libos_thread_hot {
         uint64_t generation, start, end;
         int app_prot;
     } access[2];
-    unsigned access_next; /* the entry to replace next */
+    unsigned access_next;         /* the entry to replace next */
+    uint64_t host_calls_at_entry; /* --stats: pal_tcb.host_calls when the syscall began */
+    /* What a handler whose host call continues elsewhere (pal_read_then) keeps for the
+     * continuation, in the handler's own layout (libos/sys/file_rw.c). */
+    uint64_t continuation[4];
 };
 #define THREAD_HOT_CONTEXT_REPLACED 1 /* the syscall rewrote the whole app context */
 

@@ -7,6 +7,8 @@
 #include "libos/drain.h"
 #include "libos/fs/vfs.h"
 #include "libos/uaccess.h"
+#include "libos/libos.h"
+#include "libos/thread.h"
 #include "pal/pal.h"
 #include "common/alloc.h"
 #include "common/string.h"
@@ -25,6 +27,41 @@ static long no_read_error(struct libos_file *f) {
     if (f->status_flags & O_PATH)
         return -EBADF;
     return f->is_dir ? -EISDIR : -EINVAL;
+}
+
+/* A read or write whose op is the host object's own ends in its host call: the PAL goes on
+ * in rw_done (pal_read_then), and no frame made before the call is returned into. What
+ * rw_done needs is kept in the thread's control block. */
+struct rw_continuation {
+    struct libos_file *file;
+    size_t asked; /* a TCP read's length, for drain_read_done; 0: not one */
+    struct drain_read drain;
+};
+_Static_assert(sizeof(struct rw_continuation) <=
+                   sizeof(((struct libos_thread_hot *)0)->continuation),
+               "the control block keeps a read's or write's continuation");
+
+static inline struct rw_continuation *rw_continuation(void) {
+    return (struct rw_continuation *)libos_thread_hot()->continuation;
+}
+
+HOT_PATH __attribute__((noreturn)) static void rw_done(long r) {
+    struct rw_continuation *c = rw_continuation();
+    if (c->asked)
+        drain_read_done(c->file, &c->drain, r, c->asked);
+    file_put(c->file);
+    libos_syscall_continue(r);
+}
+
+/* dr: a TCP read's drain state (asked > 0), else NULL. */
+static inline __attribute__((noreturn)) void read_then(struct libos_file *f, void *buf, size_t n,
+                                                       const struct drain_read *dr) {
+    struct rw_continuation *c = rw_continuation();
+    c->file = f;
+    c->asked = dr ? n : 0;
+    if (dr)
+        c->drain = *dr;
+    pal_read_then(f->handle, buf, n, rw_done);
 }
 
 HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool positional) {
@@ -48,10 +85,14 @@ HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool posi
         } else if (positional) {
             r = pread(f, buf, ok, (uint64_t)off);
         } else if (!(f->drain_flags & DRAIN_TCP) || !ok) {
+            if (read == host_file_ops.read)
+                read_then(f, buf, ok, NULL);
             r = read(f, buf, ok);
         } else if (drain_read_begin(f, (f->status_flags & O_NONBLOCK) != 0, &dr)) {
             r = -EAGAIN;
         } else {
+            if (read == host_file_ops.read)
+                read_then(f, buf, ok, &dr);
             r = read(f, buf, ok);
             drain_read_done(f, &dr, r, ok);
         }
@@ -75,10 +116,16 @@ HOT_PATH static long do_write(int fd, const void *buf, size_t n, int64_t off, bo
         if (n > MAX_RW_COUNT)
             n = MAX_RW_COUNT;
         size_t ok = vfs_user_prefix(buf, n, false);
-        if (n && !ok)
+        if (n && !ok) {
             r = -EFAULT;
-        else
+        } else if (!positional && write == host_file_ops.write) {
+            struct rw_continuation *c = rw_continuation();
+            c->file = f;
+            c->asked = 0;
+            pal_write_then(f->handle, buf, ok, rw_done);
+        } else {
             r = positional ? pwrite(f, buf, ok, (uint64_t)off) : write(f, buf, ok);
+        }
     }
     file_put(f);
     return r;

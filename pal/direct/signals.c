@@ -43,6 +43,21 @@ void pal_set_unsafe_gate(bool unsafe) {
 }
 
 extern char pal_gate_blocking_check[], pal_gate_blocking_syscall[], pal_gate_blocking_eintr[];
+extern char pal_gate_then_check[], pal_gate_then_syscall[], pal_gate_then_eintr[];
+
+/* The gate's blocking calls test signal_pending, then make the call: a signal between the
+ * two must not be lost in a wait, so it moves the thread to the call's -EINTR exit. */
+static void leave_blocking_window(struct sigcontext *m) {
+    static const struct {
+        const char *check, *syscall, *eintr;
+    } windows[] = {
+        {pal_gate_blocking_check, pal_gate_blocking_syscall, pal_gate_blocking_eintr},
+        {pal_gate_then_check, pal_gate_then_syscall, pal_gate_then_eintr},
+    };
+    for (unsigned i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
+        if (m->rip >= (uint64_t)windows[i].check && m->rip <= (uint64_t)windows[i].syscall)
+            m->rip = (uint64_t)windows[i].eintr;
+}
 
 /* Points the interrupted app thread at the LibOS interrupt entry, its registers saved. */
 static void enter_libos(struct pal_tcb *tcb, struct sigcontext *m) {
@@ -67,11 +82,8 @@ static void async_handler(int sig, siginfo_t *si, void *ucv) {
         !g_pal_upcalls.host_signal(sig, si))
         return; /* ignored by the app: nothing to interrupt */
     if (tcb->in_runtime) {
-        if (!g_pal_gate_unchecked && tcb->signal_pending &&
-            m->rip >= (uint64_t)pal_gate_blocking_check &&
-            m->rip <= (uint64_t)pal_gate_blocking_syscall) {
-            m->rip = (uint64_t)pal_gate_blocking_eintr;
-        }
+        if (!g_pal_gate_unchecked && tcb->signal_pending)
+            leave_blocking_window(m);
         return;
     }
     if (g_pal_upcalls.interrupt_entry)

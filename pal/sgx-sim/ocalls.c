@@ -59,6 +59,21 @@ static inline void count_ocall(enum ocall_kind kind) {
 #undef OCALL_NORETURN
 #undef CUSTOM
 
+/* The read and write that continue in a function instead of returning (pal.h): an OCALL
+ * each, counted as the read or write it is. */
+__attribute__((noreturn)) void host_pal_read_then(int h, void *buf, size_t n, pal_then then);
+__attribute__((noreturn)) void host_pal_write_then(int h, const void *buf, size_t n, pal_then then);
+
+__attribute__((noreturn)) void pal_read_then(int h, void *buf, size_t n, pal_then then) {
+    count_ocall(OCALL_read);
+    host_pal_read_then(h, buf, n, then);
+}
+
+__attribute__((noreturn)) void pal_write_then(int h, const void *buf, size_t n, pal_then then) {
+    count_ocall(OCALL_write);
+    host_pal_write_then(h, buf, n, then);
+}
+
 uint64_t sgx_ocall_total(void) {
     uint64_t total = 0;
     for (int i = 0; i < OCALL_COUNT; i++)

@@ -623,6 +623,12 @@ class CliTests:
             if traced.get(name, 0) != counted:
                 problems.append("%s: %d trace lines, %d calls in the stats table"
                                 % (name, traced.get(name, 0), counted))
+        # Each write goes to the host once; it ends in a continuation after the host call
+        # (docs/syscall-patching.md), which must still count it.
+        calls, host = stats["rows"].get("write", (0, 0))
+        if calls == 0 or host != calls:
+            problems.append("write: %d calls, %d host calls in the stats table; want as many "
+                            "host calls as calls, at least one" % (calls, host))
         if problems:
             raise Failed("; ".join(problems) + "\n" + first_lines(stderr, 60))
         return "%d trace lines" % len(lines)
