@@ -53,13 +53,31 @@ func spin(d time.Duration) int {
 	return n
 }
 
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Spins until the process has used d of CPU time (at most a minute of wall time): a
+// profile samples CPU time, so on a loaded machine a fixed wall time may give it too few
+// samples, natively as under enclos.
+func spinCPU(d time.Duration) {
+	start, wall := cpuTime(), time.Now()
+	for cpuTime()-start < d && time.Since(wall) < time.Minute {
+		spin(10 * time.Millisecond)
+	}
+}
+
 func profile() {
 	var buf bytes.Buffer
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		fmt.Println("StartCPUProfile:", err)
 		return
 	}
-	spin(1500 * time.Millisecond)
+	spinCPU(1500 * time.Millisecond)
 	pprof.StopCPUProfile()
 	// The profile is gzip-compressed protobuf; samples make it grow well past its empty
 	// size (a few hundred bytes).
