@@ -79,20 +79,22 @@ libos_syscall_dispatch(long nr, const struct syscall_args *args) {
     int32_t offset = in_table ? g_handler_offsets[nr] : 0;
     syscall_handler handler =
         offset ? (syscall_handler)((intptr_t)libos_handle_syscall + offset) : NULL;
-    /* Counted only for --stats: the counters are pages the hot path need not touch. */
-    if (g_libos_config.stats) {
-        if (in_table)
+    /* Counted only for --stats: the counters are pages the hot path need not touch. The
+     * end of the syscall learns from the control block whether it counts or traces, so
+     * after a host call it reads no global (each page touched then is a page walk). */
+    struct libos_thread_hot *hot = libos_thread_hot();
+    hot->account = g_libos_config.stats || g_log_level >= LOG_TRACE;
+    if (hot->account) {
+        if (in_table && g_libos_config.stats)
             __atomic_fetch_add(&g_syscall_stats.count[nr], 1, __ATOMIC_RELAXED);
-        libos_thread_hot()->host_calls_at_entry = pal_tcb()->host_calls;
+        hot->host_calls_at_entry = pal_tcb()->host_calls;
     }
     return handler ? handler(args) : unsupported_syscall(nr);
 }
 
-/* The end of every syscall, also of one that continued after its host call: what the
- * syscall instruction leaves in the app's registers, the --stats counters and the trace,
- * then signals and stop requests. */
-HOT_PATH static void syscall_complete(struct pal_context *ctx, const struct syscall_args *args,
-                                      long result) {
+/* --stats's host calls of the syscall, and its trace line. */
+__attribute__((noinline, cold)) static void
+account_syscall(const struct pal_context *ctx, const struct syscall_args *args, long result) {
     long nr = (long)ctx->syscall_nr;
     if (g_libos_config.stats && nr >= 0 && nr < SYSCALL_TABLE_SIZE)
         __atomic_fetch_add(&g_syscall_stats.host_calls[nr],
@@ -100,13 +102,25 @@ HOT_PATH static void syscall_complete(struct pal_context *ctx, const struct sysc
                            __ATOMIC_RELAXED);
     if (g_log_level >= LOG_TRACE)
         trace_syscall(nr, args, ctx, result);
+}
+
+/* The end of every syscall, also of one that continued after its host call: what the
+ * syscall instruction leaves in the app's registers, the --stats counters and the trace,
+ * then signals and stop requests. */
+HOT_PATH __attribute__((noinline)) static void
+syscall_complete(struct pal_context *ctx, const struct syscall_args *args, long result) {
+    struct libos_thread_hot *hot = libos_thread_hot();
+    if (hot->account)
+        account_syscall(ctx, args, result);
     /* Handlers that replace the whole context (rt_sigreturn, a new thread) say so. */
-    if (!libos_context_replaced()) {
+    if (hot->flags & THREAD_HOT_CONTEXT_REPLACED) {
+        hot->flags &= ~(uint64_t)THREAD_HOT_CONTEXT_REPLACED;
+    } else {
         ctx->rax = (uint64_t)result;
         ctx->rcx = ctx->rip;
         ctx->r11 = ctx->rflags;
     }
-    libos_before_return_to_app(result == -EINTR ? nr : -1);
+    libos_before_return_to_app(result == -EINTR ? (long)ctx->syscall_nr : -1);
 }
 
 /* Called by libos_syscall_entry with the app registers in the control block. */
@@ -122,10 +136,13 @@ HOT_PATH void libos_syscall_continue(long result) {
     libos_return_to_app();
 }
 
+/* A request to end sets signal_pending as a signal does (libos_threads_stop_others), so
+ * one flag in the control block tells whether there is anything to do. */
 HOT_PATH void libos_before_return_to_app(long interrupted_nr) {
-    libos_thread_check_stop();
-    if (pal_tcb()->signal_pending || interrupted_nr >= 0)
+    if (pal_tcb()->signal_pending || interrupted_nr >= 0) {
+        libos_thread_check_stop();
         libos_signals_deliver(interrupted_nr);
+    }
 }
 
 /* Called by libos_interrupt_entry for a thread interrupted in app code (a signal for it,

@@ -35,8 +35,8 @@ const char *libos_errno_name(long err);
 int libos_current_tid(void);
 long libos_pid(void);
 
-/* Set by a handler that rewrote the whole app context (so rax must not be overwritten). */
-bool libos_context_replaced(void);
+/* Called by a handler that rewrote the whole app context (so rax must not be overwritten);
+ * the syscall's end reads and clears the mark (THREAD_HOT_CONTEXT_REPLACED). */
 void libos_mark_context_replaced(void);
 /* set_tid_address: the word cleared (and futex-woken) when the thread exits. */
 void libos_set_clear_child_tid(int *addr);

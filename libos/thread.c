@@ -171,13 +171,6 @@ bool libos_threads_stop_others(void) {
     return true;
 }
 
-HOT_PATH bool libos_context_replaced(void) {
-    struct libos_thread_hot *hot = libos_thread_hot();
-    bool r = hot->flags & THREAD_HOT_CONTEXT_REPLACED;
-    hot->flags &= ~(uint64_t)THREAD_HOT_CONTEXT_REPLACED;
-    return r;
-}
-
 void libos_mark_context_replaced(void) {
     libos_thread_hot()->flags |= THREAD_HOT_CONTEXT_REPLACED;
 }

@@ -45,6 +45,7 @@ struct libos_thread_hot {
         int app_prot;
     } access[2];
     unsigned access_next;         /* the entry to replace next */
+    bool account;                 /* the current syscall is counted (--stats) or traced */
     uint64_t host_calls_at_entry; /* --stats: pal_tcb.host_calls when the syscall began */
     /* What a handler whose host call continues elsewhere (pal_read_then) keeps for the
      * continuation, in the handler's own layout (libos/sys/file_rw.c). */

@@ -95,7 +95,8 @@ static void test_trampoline(void) {
     EXPECT((insn.flags & X86_INSN_RIP_RELATIVE) && insn.rip_target == BASE + 6 + 0x100);
     uint64_t label = tramp + 6, ret_point = label + 17;
     EXPECT(x86_decode(out + 6, (size_t)n - 6, label, &insn) == 7);
-    EXPECT(insn.rip_target == ret_point); /* lea R(%rip), %rcx */
+    /* lea R(%rip), %rcx, and R is the window's end: the syscall is its last instruction. */
+    EXPECT(insn.rip_target == BASE + w->length);
     EXPECT(x86_decode(out + 13, (size_t)n - 13, label + 7, &insn) == 8);
     EXPECT(insn.kind == X86_KIND_JMP_INDIRECT && insn.segment == 0x65);
     EXPECT(x86_decode(out + 21, (size_t)n - 21, label + 15, &insn) == 2);
@@ -115,6 +116,33 @@ static void test_trampoline(void) {
     patch_sites_free(&l);
 }
 
+/* A syscall with an instruction after it in the window: the call returns into the
+ * trampoline (R), which replays that instruction and jumps back. */
+static void test_trampoline_syscall_first(void) {
+    /* mov $39,%eax; L: syscall; cmp $-4095,%rax; jne L; ret: the window is [syscall, cmp]. */
+    static const uint8_t code[] = {0xb8, 0x27, 0,    0,    0,    0x0f, 0x05, 0x48,
+                                   0x3d, 0x01, 0xf0, 0xff, 0xff, 0x75, 0xf6, 0xc3};
+    struct patch_site_list l = find(code, sizeof(code));
+    EXPECT(l.count == 1 && l.sites[0].reason == PATCH_OK);
+    const struct patch_window *w = &l.sites[0].window;
+    EXPECT(w->syscall_index == 0 && w->insn_count == 2);
+    uint64_t tramp = BASE - 0x10000;
+    uint8_t out[TRAMPOLINE_MAX];
+    struct trampoline info;
+    int n = trampoline_build(code + 5, w, w->start, tramp, 208, out, &info);
+    EXPECT(n == 7 + 8 + 2 + 6 + 5);
+    struct x86_insn insn;
+    uint64_t ret_point = tramp + 17;
+    EXPECT(x86_decode(out, (size_t)n, tramp, &insn) == 7 && insn.rip_target == ret_point);
+    EXPECT(x86_decode(out + 15, (size_t)n - 15, tramp + 15, &insn) == 2);
+    EXPECT(insn.kind == X86_KIND_JMP && insn.target == tramp);           /* the restart */
+    EXPECT(x86_decode(out + 17, (size_t)n - 17, ret_point, &insn) == 6); /* the cmp */
+    EXPECT(x86_decode(out + 23, (size_t)n - 23, ret_point + 6, &insn) == 5);
+    EXPECT(insn.kind == X86_KIND_JMP && insn.target == w->start + w->length);
+    EXPECT(info.insn_offset[0] == 0 && info.insn_offset[1] == 17 && info.insn_offset[2] == 23);
+    patch_sites_free(&l);
+}
+
 static void test_decode_error_stops_function(void) {
     /* An undefined opcode (06 is invalid in 64-bit mode) before the site: the function's
      * disassembly stops and the site is not found there. */
@@ -131,6 +159,7 @@ int main(void) {
     test_sysenter_left();
     test_two_sites_do_not_overlap();
     test_trampoline();
+    test_trampoline_syscall_first();
     test_decode_error_stops_function();
     return unit_report("patch_sites");
 }
