@@ -37,19 +37,12 @@ int trampoline_build(const uint8_t *code, const struct patch_window *w, uint64_t
         uint8_t from = w->insn_offset[i], len = (uint8_t)(w->insn_offset[i + 1] - from);
         info->insn_offset[i] = (uint8_t)at;
         if (i == w->syscall_index) {
-            /* L: lea R(%rip), %rcx; jmp *%gs:gs_entry; jmp L; R: (R is the window's end
-             * when the syscall is its last instruction) */
+            /* L: lea R(%rip), %rcx; jmp *%gs:gs_entry; jmp L; R: */
             static const uint8_t lea_rcx[] = {0x48, 0x8d, 0x0d};
             static const uint8_t jmp_gs[] = {0x65, 0xff, 0x24, 0x25};
             size_t label = at;
-            int64_t to_r = 7 + 8 + 2 - 7; /* from the lea's end to R */
-            if (i == w->insn_count - 1) {
-                to_r = (int64_t)(window_addr + w->length - (tramp_addr + at + 7));
-                if (!fits_rel32(to_r))
-                    return -1;
-            }
             memcpy(out + at, lea_rcx, 3);
-            put32(out + at + 3, (int32_t)to_r);
+            put32(out + at + 3, 7 + 8 + 2 - 7); /* from the lea's end to R */
             at += 7;
             memcpy(out + at, jmp_gs, 4);
             put32(out + at + 4, (int32_t)gs_entry);

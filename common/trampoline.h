@@ -7,11 +7,6 @@
  *     R: <the window's instructions after the syscall>
  *        jmp  <end of the window>
  *
- * When the syscall is the window's last instruction, R is the end of the window in the
- * app's code: the call returns straight there, as a syscall instruction does (rcx is the
- * native return address), without touching the trampoline's page again; a restart then
- * goes to L (libos_patch_restart_rip), not to R - 2.
- *
  * Nothing touches the app's stack, so the red zone, Go's small goroutine stacks, vfork's
  * popped return address and clone's new stack all stay as they are. The LibOS entry saves
  * the app's registers with RIP = rcx, runs the syscall and resumes at that RIP (or at

@@ -32,7 +32,6 @@
 struct live_window {
     uint64_t start, tramp;
     uint8_t length, count, tramp_length;
-    uint8_t syscall_index; /* of the window's instructions */
     uint8_t window_offset[PATCH_WINDOW_INSNS + 1];
     uint8_t tramp_offset[PATCH_WINDOW_INSNS + 1];
 };
@@ -175,15 +174,6 @@ uint64_t libos_patch_resume_rip(uint64_t rip) {
         if (w->start + w->window_offset[k] == rip)
             return w->tramp + w->tramp_offset[k];
     return rip;
-}
-
-uint64_t libos_patch_restart_rip(uint64_t rip) {
-    struct window_table *t = __atomic_load_n(&g_windows, __ATOMIC_ACQUIRE);
-    const struct live_window *w = t ? find_window(t->w, t->count, rip - 1, false) : NULL;
-    /* A window whose syscall comes last returns to its end (common/trampoline.h). */
-    if (w && w->syscall_index == w->count - 1 && w->start + w->length == rip)
-        return w->tramp + w->tramp_offset[w->syscall_index];
-    return rip - 2;
 }
 
 bool libos_patch_redirect(uint64_t *rip) {
@@ -448,7 +438,6 @@ static void apply(struct patch_job *job, int code_prot) {
         lw->length = s->window.length;
         lw->count = s->window.insn_count;
         lw->tramp_length = (uint8_t)tl;
-        lw->syscall_index = s->window.syscall_index;
         memcpy(lw->window_offset, s->window.insn_offset, sizeof(lw->window_offset));
         memcpy(lw->tramp_offset, info.insn_offset, sizeof(lw->tramp_offset));
         memcpy((void *)window, patch, s->window.length);

@@ -19,10 +19,6 @@ uint64_t libos_patch_app_rip(uint64_t rip);
 /* The reverse, for a context the app hands back (rt_sigreturn): a RIP at an instruction
  * inside a patched window becomes its copy in the trampoline. */
 uint64_t libos_patch_resume_rip(uint64_t rip);
-/* Where a syscall that returned to rip starts again (SA_RESTART, an interruption the app
- * does not see): rip - 2, the syscall instruction, or the trampoline's entry sequence for a
- * patched site that returned straight to the app. */
-uint64_t libos_patch_restart_rip(uint64_t rip);
 /* Code in [start, end) is going away (munmap, exec, MAP_FIXED over it): its windows are
  * forgotten, so that new code at the same addresses is not taken for them. */
 void libos_patch_forget(uint64_t start, uint64_t end);

@@ -722,7 +722,7 @@ void libos_signals_deliver(long interrupted_nr) {
         if (interrupted_nr >= 0) {
             /* The interrupted syscall: EINTR, or run again after the handler. */
             if ((act.flags & SA_RESTART) && restartable(interrupted_nr, ctx)) {
-                ctx->rip = libos_patch_restart_rip(ctx->rip);
+                ctx->rip -= 2;
                 ctx->rax = (uint64_t)interrupted_nr;
             }
             interrupted_nr = -1;
@@ -737,7 +737,7 @@ void libos_signals_deliver(long interrupted_nr) {
     if (interrupted_nr >= 0 && !handler_ran) {
         /* Interrupted for nothing the app sees (an ignored signal, a request): as if the
          * call had not been disturbed. */
-        ctx->rip = libos_patch_restart_rip(ctx->rip);
+        ctx->rip -= 2;
         ctx->rax = (uint64_t)interrupted_nr;
     }
     if (self->saved_mask_valid && !handler_ran) {

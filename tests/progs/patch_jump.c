@@ -11,10 +11,10 @@
  *               run three times.
  * And a signal handler that moves the interrupted RIP back onto a site's syscall makes it run
  * again, as a different syscall (the context the app edits shows its own code, never a
- * trampoline). Last, an SA_RESTART handler interrupts a blocking read whose syscall is the
- * last instruction of a 5-byte window and lies under the patched jmp (xor; nop; syscall):
- * the call returns straight to the app after its window, so the restart cannot go back two
- * bytes into the jmp and must start at the trampoline's copy. The same read again, with a
+ * trampoline). Last, an SA_RESTART handler interrupts a blocking read whose syscall lies
+ * under the patched jmp of a 5-byte window (xor; nop; syscall): two bytes back from the
+ * window's end would be inside the jmp, so the restart must start from the trampoline's
+ * copy of the syscall. The same read again, with a
  * signal from another process that the reader blocks and another thread takes: under enclos
  * the host stops the read for it, which the app must not see (the read starts again, no
  * handler between). */
