@@ -39,8 +39,8 @@ const char *syscall_name(long nr) {
     return d ? d->name : libos_unsupported_syscall_name(nr);
 }
 
-/* The slow paths stay out of .text.hot, so the fast path fits its pages (common/hot.h). */
-/* args: as the handler got them (a handler may replace the whole context); NULL after a
+/* The slow paths stay out of .text.hot, so the fast path fits its pages (common/hot.h).
+ * args: as the handler got them (a handler may replace the whole context); NULL after a
  * continued call, whose context still holds them. */
 __attribute__((noinline, cold)) static void trace_syscall(long nr, const struct syscall_args *args,
                                                           const struct pal_context *ctx,

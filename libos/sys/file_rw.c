@@ -53,15 +53,14 @@ HOT_PATH __attribute__((noreturn)) static void rw_done(long r) {
     libos_syscall_continue(r);
 }
 
-/* dr: a TCP read's drain state (asked > 0), else NULL. */
-static inline __attribute__((noreturn)) void read_then(struct libos_file *f, void *buf, size_t n,
-                                                       const struct drain_read *dr) {
+/* What rw_done needs after a transfer of n bytes on f; dr: a TCP read's drain state, else
+ * NULL. */
+static inline void rw_continue_with(struct libos_file *f, size_t n, const struct drain_read *dr) {
     struct rw_continuation *c = rw_continuation();
     c->file = f;
     c->asked = dr ? n : 0;
     if (dr)
         c->drain = *dr;
-    pal_read_then(f->handle, buf, n, rw_done);
 }
 
 HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool positional) {
@@ -85,14 +84,18 @@ HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool posi
         } else if (positional) {
             r = pread(f, buf, ok, (uint64_t)off);
         } else if (!(f->drain_flags & DRAIN_TCP) || !ok) {
-            if (read == host_file_ops.read)
-                read_then(f, buf, ok, NULL);
+            if (read == host_file_ops.read) {
+                rw_continue_with(f, ok, NULL);
+                pal_read_then(f->handle, buf, ok, rw_done);
+            }
             r = read(f, buf, ok);
         } else if (drain_read_begin(f, (f->status_flags & O_NONBLOCK) != 0, &dr)) {
             r = -EAGAIN;
         } else {
-            if (read == host_file_ops.read)
-                read_then(f, buf, ok, &dr);
+            if (read == host_file_ops.read) {
+                rw_continue_with(f, ok, &dr);
+                pal_read_then(f->handle, buf, ok, rw_done);
+            }
             r = read(f, buf, ok);
             drain_read_done(f, &dr, r, ok);
         }
@@ -119,9 +122,7 @@ HOT_PATH static long do_write(int fd, const void *buf, size_t n, int64_t off, bo
         if (n && !ok) {
             r = -EFAULT;
         } else if (!positional && write == host_file_ops.write) {
-            struct rw_continuation *c = rw_continuation();
-            c->file = f;
-            c->asked = 0;
+            rw_continue_with(f, ok, NULL);
             pal_write_then(f->handle, buf, ok, rw_done);
         } else {
             r = positional ? pwrite(f, buf, ok, (uint64_t)off) : write(f, buf, ok);
