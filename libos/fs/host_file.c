@@ -11,11 +11,11 @@
 #include <asm/termbits.h>
 #include <linux/fcntl.h>
 
-HOT_PATH static long host_read(struct libos_file *f, void *buf, size_t n) {
+static long host_read(struct libos_file *f, void *buf, size_t n) {
     return pal_read(f->handle, buf, n);
 }
 
-HOT_PATH static long host_write(struct libos_file *f, const void *buf, size_t n) {
+static long host_write(struct libos_file *f, const void *buf, size_t n) {
     return pal_write(f->handle, buf, n);
 }
 

@@ -79,25 +79,21 @@ HOT_PATH static long do_read(int fd, void *buf, size_t n, int64_t off, bool posi
             n = MAX_RW_COUNT;
         size_t ok = vfs_user_prefix(buf, n, true);
         struct drain_read dr;
+        bool tcp = (f->drain_flags & DRAIN_TCP) && ok; /* drained-socket bookkeeping */
         if (n && !ok) {
             r = -EFAULT;
         } else if (positional) {
             r = pread(f, buf, ok, (uint64_t)off);
-        } else if (!(f->drain_flags & DRAIN_TCP) || !ok) {
-            if (read == host_file_ops.read) {
-                rw_continue_with(f, ok, NULL);
-                pal_read_then(f->handle, buf, ok, rw_done);
-            }
-            r = read(f, buf, ok);
-        } else if (drain_read_begin(f, (f->status_flags & O_NONBLOCK) != 0, &dr)) {
+        } else if (tcp && drain_read_begin(f, (f->status_flags & O_NONBLOCK) != 0, &dr)) {
             r = -EAGAIN;
         } else {
             if (read == host_file_ops.read) {
-                rw_continue_with(f, ok, &dr);
+                rw_continue_with(f, ok, tcp ? &dr : NULL);
                 pal_read_then(f->handle, buf, ok, rw_done);
             }
             r = read(f, buf, ok);
-            drain_read_done(f, &dr, r, ok);
+            if (tcp)
+                drain_read_done(f, &dr, r, ok);
         }
     }
     file_put(f);

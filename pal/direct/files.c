@@ -1,7 +1,6 @@
 /* Host files for the direct PAL: each call is one host syscall on an absolute host path
  * or a host fd, and returns what the host returns (a value or -errno). A host path longer
  * than the host's PATH_MAX takes a few more calls (see at_start). */
-#include "common/hot.h"
 #include "pal/direct/internal.h"
 #include "common/fmt.h"
 #include "common/string.h"
@@ -242,11 +241,11 @@ long pal_mknod(const char *path, int mode, unsigned long dev) {
 
 /* ---- Handles ------------------------------------------------------------------------- */
 
-HOT_PATH long pal_read(int h, void *buf, size_t n) {
+long pal_read(int h, void *buf, size_t n) {
     return host_blocking_syscall3(__NR_read, h, (long)buf, (long)n);
 }
 
-HOT_PATH long pal_write(int h, const void *buf, size_t n) {
+long pal_write(int h, const void *buf, size_t n) {
     return host_blocking_syscall3(__NR_write, h, (long)buf, (long)n);
 }
 

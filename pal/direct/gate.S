@@ -8,6 +8,16 @@
     .globl pal_gate_start, pal_gate_end
     .hidden pal_gate_start, pal_gate_end
 
+/* Every host call is counted in the thread's control block (pal_tcb.host_calls, %gs:192)
+ * and, for --stats, process-wide. */
+.macro count_host_call
+    cmpb $0, g_pal_count_host_calls(%rip)
+    je .Lcounted\@
+    lock incq g_pal_host_calls(%rip)
+.Lcounted\@:
+    incq %gs:192
+.endm
+
     .p2align 6
 pal_gate_start:
 
@@ -16,10 +26,7 @@ pal_gate_start:
     .hidden host_syscall6
     .type host_syscall6, @function
 host_syscall6:
-    cmpb $0, g_pal_count_host_calls(%rip)
-    je 1f
-    lock incq g_pal_host_calls(%rip)
-1:  incq %gs:192            /* pal_tcb.host_calls */
+    count_host_call
     mov %rdi, %rax
     mov %rsi, %rdi
     mov %rdx, %rsi
@@ -122,10 +129,7 @@ host_blocking_syscall:
     mov %r8, %r10
     mov %r9, %r8
     mov 8(%rsp), %r9
-2:  cmpb $0, g_pal_count_host_calls(%rip)
-    je 1f
-    lock incq g_pal_host_calls(%rip)
-1:  incq %gs:192
+2:  count_host_call
     cmpb $0, g_pal_gate_unchecked(%rip)    /* debug switch: the unsafe gate */
     jne pal_gate_blocking_syscall
 pal_gate_blocking_check:
@@ -159,10 +163,7 @@ pal_write_then:
     mov $1, %eax            /* __NR_write */
 3:  mov %rcx, %r8           /* the syscall keeps r8 */
     movslq %edi, %rdi
-    cmpb $0, g_pal_count_host_calls(%rip)
-    je 1f
-    lock incq g_pal_host_calls(%rip)
-1:  incq %gs:192
+    count_host_call
     cmpb $0, g_pal_gate_unchecked(%rip)
     jne pal_gate_then_syscall
 pal_gate_then_check:

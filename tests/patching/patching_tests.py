@@ -105,8 +105,7 @@ def make_tests(suite, runner):
 FAST_PATH_CODE = ["libos_patched_syscall_entry", "libos_return_to_app", "libos_handle_syscall",
                   "libos_handle_patched_syscall", "libos_before_return_to_app", "sys_write",
                   "sys_read", "do_write", "do_read", "fd_get", "file_put", "uaccess_ok",
-                  "host_write", "host_read", "pal_write", "pal_read",
-                  "host_blocking_syscall3", "pal_read_then", "pal_write_then", "rw_done",
+                  "pal_read_then", "pal_write_then", "rw_done",
                   "libos_syscall_continue", "syscall_complete"]
 FAST_PATH_DATA = ["g_handler_offsets", "g_slots", "g_initial_slots", "g_fd_lock", "g_vmas",
                   "g_libos_config", "g_log_level", "g_stop_requester", "host_file_ops",
